@@ -1,0 +1,300 @@
+"""The FAMA Conformer encoder (FBK-fairseq `conformer_joint_ctc`), as an ESPnet encoder.
+
+Layout, from input features to the top:
+  Conv1dSubsampler: one stride-2 Conv1d + GLU per kernel size, padded frames zeroed
+  x * sqrt(d_model), dropout (no absolute positional embedding)
+  N macaron Conformer blocks, each ending with its own LayerNorm (no encoder-level norm)
+The intermediate CTC head reads the output of block `interctc_layer_idx` (1-based).
+"""
+import math
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from espnet2.asr.encoder.abs_encoder import AbsEncoder
+
+# fairseq fills masked scores with -1e4 whatever the dtype (its mask is boolean).
+MASK_VALUE = -1e4
+
+
+def lengths_to_padding_mask(lengths: Tensor, max_len: Optional[int] = None) -> Tensor:
+    """(B,) lengths -> (B, T) bool mask, True on padded frames."""
+    max_len = int(lengths.max()) if max_len is None else max_len
+    return torch.arange(max_len, device=lengths.device)[None, :] >= lengths[:, None]
+
+
+def subsampled_lengths(lengths: Tensor, num_convs: int) -> Tensor:
+    """Frames after `num_convs` stride-2 convs with padding k//2: floor((L - 1) / 2) + 1 each."""
+    for _ in range(num_convs):
+        lengths = torch.div(lengths - 1, 2, rounding_mode="floor") + 1
+    return lengths
+
+
+class Conv1dSubsampler(nn.Module):
+    """Stride-2 Conv1d + GLU over channels, once per kernel size (2 -> 4x, 3 -> 8x)."""
+
+    def __init__(self, in_channels: int, mid_channels: int, out_channels: int, kernel_sizes: Sequence[int]):
+        super().__init__()
+        n = len(kernel_sizes)
+        self.conv_layers = nn.ModuleList(
+            nn.Conv1d(
+                in_channels if i == 0 else mid_channels // 2,
+                mid_channels if i < n - 1 else out_channels * 2,
+                k,
+                stride=2,
+                padding=k // 2,
+            )
+            for i, k in enumerate(kernel_sizes)
+        )
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tuple[Tensor, Tensor]:
+        x = x.transpose(1, 2)  # (B, C, T)
+        for conv in self.conv_layers:
+            x = F.glu(conv(x), dim=1)
+            lengths = subsampled_lengths(lengths, 1)
+            # Zeroing here keeps the next conv from reading bias+GLU values at padded frames.
+            x = x.masked_fill(lengths_to_padding_mask(lengths, x.size(2)).unsqueeze(1), 0.0)
+        return x.transpose(1, 2), lengths
+
+
+def sinusoids(length: int, dim: int) -> Tensor:
+    """Interleaved sin/cos table for absolute positions 0..length-1 (Vaswani et al.)."""
+    position = torch.arange(length, dtype=torch.float).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, dim, 2).float() * -(math.log(10000.0) / dim))
+    pe = torch.zeros(length, dim)
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe
+
+
+def relative_shift_batch_unsafe(pos_score: Tensor) -> Tensor:
+    """Transformer-XL shift over the padded T x T block: fast, but rows of short
+    sequences read values that depend on how much padding the batch has."""
+    b, h, t1, t2 = pos_score.shape
+    padded = torch.cat([pos_score.new_zeros(b, h, t1, 1), pos_score], dim=-1)
+    return padded.view(b, h, t2 + 1, t1)[:, :, 1:].reshape(b, h, t1, t2)
+
+
+def relative_shift_exact(pos_score: Tensor, lengths: Tensor) -> Tensor:
+    """The same shift applied to each sequence's own L x L block, padding zeroed.
+
+    For an L x L block the pad-and-reshape trick yields
+      out[i, j] = s[i, L - 1 - i + j]   for j <= i
+      out[i, j] = 0                     for j == i + 1
+      out[i, j] = s[i + 1, j - i - 2]   for j >= i + 2
+    which we gather directly, so the whole batch is shifted in one op.
+    """
+    b, h, t, _ = pos_score.shape
+    i = torch.arange(t, device=pos_score.device).view(1, t, 1)
+    j = torch.arange(t, device=pos_score.device).view(1, 1, t)
+    L = lengths.view(b, 1, 1).to(pos_score.device)
+    lower = j <= i
+    row = torch.where(lower, i, i + 1)
+    col = torch.where(lower, L - 1 - i + j, j - i - 2)
+    valid = (i < L) & (j < L) & (j != i + 1)
+    index = torch.where(valid, row * t + col, torch.zeros_like(col))  # (B, T, T)
+    flat = pos_score.reshape(b, h, t * t)
+    out = flat.gather(2, index.view(b, 1, t * t).expand(b, h, t * t)).view(b, h, t, t)
+    return out.masked_fill(~valid.unsqueeze(1), 0.0)
+
+
+class RelPositionMultiHeadAttention(nn.Module):
+    """Transformer-XL relative attention as in FAMA: positions 0..T-1 projected by a
+    bias-free `pos_proj`, learned u/v biases, scores divided by sqrt(d_model)."""
+
+    def __init__(self, d_model: int, num_heads: int, dropout: float, batch_unsafe_relative_shift: bool):
+        super().__init__()
+        self.d_model, self.num_heads, self.d_head = d_model, num_heads, d_model // num_heads
+        self.query_proj = nn.Linear(d_model, d_model)
+        self.key_proj = nn.Linear(d_model, d_model)
+        self.value_proj = nn.Linear(d_model, d_model)
+        self.pos_proj = nn.Linear(d_model, d_model, bias=False)
+        self.out_proj = nn.Linear(d_model, d_model)
+        self.u_bias = nn.Parameter(torch.empty(num_heads, self.d_head))
+        self.v_bias = nn.Parameter(torch.empty(num_heads, self.d_head))
+        self.dropout = nn.Dropout(dropout)
+        self.batch_unsafe_relative_shift = batch_unsafe_relative_shift
+        for lin in (self.query_proj, self.key_proj, self.value_proj, self.out_proj):
+            nn.init.xavier_uniform_(lin.weight)
+            nn.init.zeros_(lin.bias)
+        nn.init.xavier_uniform_(self.pos_proj.weight)
+        nn.init.xavier_uniform_(self.u_bias)
+        nn.init.xavier_uniform_(self.v_bias)
+
+    def forward(self, x: Tensor, pos: Tensor, lengths: Tensor, pad_mask: Tensor) -> Tensor:
+        b, t, _ = x.shape
+        heads = lambda y: y.view(y.size(0), -1, self.num_heads, self.d_head)  # noqa: E731
+        q = heads(self.query_proj(x))
+        k = heads(self.key_proj(x)).transpose(1, 2)
+        v = heads(self.value_proj(x)).transpose(1, 2)
+        p = heads(self.pos_proj(pos)).transpose(1, 2)  # (1, H, T, Dh): shared by the batch
+        content = torch.matmul((q + self.u_bias).transpose(1, 2), k.transpose(2, 3))
+        pos_score = torch.matmul((q + self.v_bias).transpose(1, 2), p.transpose(2, 3))
+        # The exact shift is always used in eval: results must not depend on batching.
+        if self.batch_unsafe_relative_shift and self.training:
+            pos_score = relative_shift_batch_unsafe(pos_score)
+        else:
+            pos_score = relative_shift_exact(pos_score, lengths)
+        score = (content + pos_score) / math.sqrt(self.d_model)
+        mask = (pad_mask[:, None, :] | pad_mask[:, :, None]).unsqueeze(1)  # (B, 1, T, T)
+        score = score.masked_fill(mask, MASK_VALUE)
+        attn = torch.softmax(score, dim=-1).masked_fill(mask, 0.0)
+        context = torch.matmul(self.dropout(attn), v).transpose(1, 2).reshape(b, t, self.d_model)
+        return self.out_proj(context)
+
+
+class FeedForward(nn.Module):
+    """LayerNorm -> Linear(d, 4d) -> SiLU -> dropout -> Linear(4d, d) -> dropout."""
+
+    def __init__(self, d_model: int, d_ff: int, dropout: float):
+        super().__init__()
+        self.layernorm = nn.LayerNorm(d_model)
+        self.first_linear = nn.Linear(d_model, d_ff)
+        self.second_linear = nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+        for lin in (self.first_linear, self.second_linear):
+            nn.init.xavier_uniform_(lin.weight)
+            nn.init.zeros_(lin.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.dropout(F.silu(self.first_linear(self.layernorm(x))))
+        return self.dropout(self.second_linear(x))
+
+
+class ConvModule(nn.Module):
+    """LN -> pointwise conv (2d) -> GLU -> depthwise conv -> BatchNorm -> SiLU -> pointwise conv.
+
+    Padded frames are zeroed before and after every op that mixes frames or
+    accumulates statistics, so padding never leaks into real frames."""
+
+    def __init__(self, d_model: int, kernel_size: int, dropout: float):
+        super().__init__()
+        if kernel_size % 2 != 1:
+            raise ValueError(f"conv_kernel_size must be odd for 'same' padding, got {kernel_size}")
+        self.layernorm = nn.LayerNorm(d_model)
+        self.first_pointwise_conv1d = nn.Conv1d(d_model, 2 * d_model, 1)
+        self.depthwise_conv1d = nn.Conv1d(
+            d_model, d_model, kernel_size, padding=(kernel_size - 1) // 2, groups=d_model, bias=False
+        )
+        self.batchnorm = nn.BatchNorm1d(d_model)
+        self.second_pointwise_conv1d = nn.Conv1d(d_model, d_model, 1)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor, pad_mask: Tensor) -> Tensor:
+        m = pad_mask.unsqueeze(1)
+        x = F.glu(self.first_pointwise_conv1d(self.layernorm(x).transpose(1, 2)), dim=1)
+        x = self.depthwise_conv1d(x.masked_fill(m, 0.0)).masked_fill(m, 0.0)
+        x = self.batchnorm(x).masked_fill(m, 0.0)
+        x = self.second_pointwise_conv1d(F.silu(x)).masked_fill(m, 0.0)
+        return self.dropout(x).transpose(1, 2)
+
+
+class AttentionModule(nn.Module):
+    """Pre-LN relative self-attention with the block's own sinusoid table."""
+
+    def __init__(self, d_model: int, num_heads: int, dropout: float, batch_unsafe_relative_shift: bool):
+        super().__init__()
+        self.layer_norm = nn.LayerNorm(d_model)
+        self.attention = RelPositionMultiHeadAttention(d_model, num_heads, dropout, batch_unsafe_relative_shift)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor, pos: Tensor, lengths: Tensor, pad_mask: Tensor) -> Tensor:
+        return self.dropout(self.attention(self.layer_norm(x), pos, lengths, pad_mask))
+
+
+class ConformerBlock(nn.Module):
+    """Macaron block: x + FFN/2, x + MHSA, x + Conv, x + FFN/2, then LayerNorm."""
+
+    def __init__(self, d_model: int, num_heads: int, d_ff: int, kernel_size: int, dropout: float,
+                 batch_unsafe_relative_shift: bool):
+        super().__init__()
+        self.first_feed_forward = FeedForward(d_model, d_ff, dropout)
+        self.attention = AttentionModule(d_model, num_heads, dropout, batch_unsafe_relative_shift)
+        self.conv_module = ConvModule(d_model, kernel_size, dropout)
+        self.second_feed_forward = FeedForward(d_model, d_ff, dropout)
+        self.layernorm = nn.LayerNorm(d_model)
+
+    def forward(self, x: Tensor, pos: Tensor, lengths: Tensor, pad_mask: Tensor) -> Tensor:
+        x = x + 0.5 * self.first_feed_forward(x)
+        x = x + self.attention(x, pos, lengths, pad_mask)
+        x = x + self.conv_module(x, pad_mask)
+        x = x + 0.5 * self.second_feed_forward(x)
+        return self.layernorm(x)
+
+
+class FamaConformerEncoder(AbsEncoder):
+    """FAMA's Conformer encoder (registered as `fama_conformer`).
+
+    Returns ESPnet's encoder tuple. With `interctc_layer_idx` set, the first item is
+    `(top, [(layer, hidden)])`, the same convention as ESPnet's ConformerEncoder,
+    so models can use either encoder.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        output_size: int = 1024,
+        attention_heads: int = 16,
+        linear_units: int = 4096,
+        num_blocks: int = 12,
+        conv_channels: int = 1024,
+        conv_kernel_sizes: Sequence[int] = (5, 5),
+        cnn_module_kernel: int = 31,
+        dropout_rate: float = 0.1,
+        interctc_layer_idx: Sequence[int] = (),
+        batch_unsafe_relative_shift: bool = False,
+        max_positions: int = 12000,
+    ):
+        super().__init__()
+        if output_size % attention_heads != 0:
+            raise ValueError(
+                f"encoder output_size {output_size} is not divisible by attention_heads {attention_heads}"
+            )
+        if conv_channels % 2 != 0:
+            raise ValueError(f"encoder conv_channels must be even (GLU halves it), got {conv_channels}")
+        bad = [i for i in interctc_layer_idx if not 1 <= i <= num_blocks]
+        if bad:
+            raise ValueError(
+                f"interctc_layer_idx {list(interctc_layer_idx)}: layers {bad} are outside the "
+                f"encoder's 1..{num_blocks} blocks"
+            )
+        if not conv_kernel_sizes:
+            raise ValueError("conv_kernel_sizes must list at least one kernel size")
+        self._output_size = output_size
+        self.interctc_layer_idx = list(interctc_layer_idx)
+        self.subsample = Conv1dSubsampler(input_size, conv_channels, output_size, list(conv_kernel_sizes))
+        self.embed_scale = math.sqrt(output_size)
+        self.dropout = nn.Dropout(dropout_rate)
+        self.conformer_layers = nn.ModuleList(
+            ConformerBlock(output_size, attention_heads, linear_units, cnn_module_kernel, dropout_rate,
+                           batch_unsafe_relative_shift)
+            for _ in range(num_blocks)
+        )
+        # Not saved: it is a pure function of the dims, and loading must not depend on it.
+        self.register_buffer("pe", sinusoids(max_positions, output_size), persistent=False)
+
+    def output_size(self) -> int:
+        return self._output_size
+
+    def positions(self, length: int) -> Tensor:
+        if length > self.pe.size(0):
+            return sinusoids(length, self._output_size).to(self.pe)[None]
+        return self.pe[None, :length]
+
+    def forward(
+        self, xs_pad: Tensor, ilens: Tensor, prev_states: Optional[Tensor] = None
+    ) -> Tuple[Union[Tensor, Tuple[Tensor, List[Tuple[int, Tensor]]]], Tensor, None]:
+        x, lengths = self.subsample(xs_pad, ilens)
+        x = self.dropout(self.embed_scale * x)
+        pad_mask = lengths_to_padding_mask(lengths, x.size(1))
+        pos = self.positions(x.size(1)).to(x.dtype)
+        intermediate = []
+        for idx, layer in enumerate(self.conformer_layers, start=1):
+            x = layer(x, pos, lengths, pad_mask)
+            if idx in self.interctc_layer_idx:
+                intermediate.append((idx, x))
+        if self.interctc_layer_idx:
+            return (x, intermediate), lengths, None
+        return x, lengths, None

@@ -1,0 +1,25 @@
+"""fama_espnet: FAMA speech foundation models (English/Italian ASR + ST) in ESPnet."""
+from setuptools import find_packages, setup
+
+setup(
+    name="fama_espnet",
+    version="0.1.0",
+    description="FAMA Conformer joint CTC/attention models as ESPnet components and recipes",
+    packages=find_packages(include=["fama_espnet", "fama_espnet.*"]),
+    python_requires=">=3.12,<3.14",
+    install_requires=[
+        "espnet==202611",
+        "torch==2.11.0",
+        "torchaudio==2.11.0",
+        "sentencepiece==0.2.1",
+        "kaldiio>=2.18",
+        "numpy>=1.26",
+        "pyyaml>=6.0",
+        "sacrebleu>=2.4",
+        "soundfile>=0.12",
+        "espeakng-loader==0.2.4",
+        "tqdm>=4.66",
+        "matplotlib>=3.8",
+    ],
+    extras_require={"test": ["pytest>=8", "omegaconf>=2.1"]},
+)
