@@ -1,0 +1,93 @@
+"""Our FAMA architecture against FBK-fairseq's own outputs (../shared/oracle/fbk_fairseq)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from espnet2.asr.ctc import CTC
+from fama_espnet.decoder import FamaTransformerDecoder
+from fama_espnet.encoder import FamaConformerEncoder
+from fama_espnet.import_fairseq import convert_state_dict, load_fairseq_checkpoint
+from fama_espnet.model import FamaModel
+
+ORACLE = Path(__file__).resolve().parents[2] / "shared" / "oracle" / "fbk_fairseq"
+pytestmark = pytest.mark.skipif(not ORACLE.exists(), reason="oracle fixtures not beside the repo")
+TOL = 1e-4
+
+
+def fairseq_token_list():
+    pieces = [line.split()[0] for line in (ORACLE / "spm_en_it_200_lid.txt").read_text().splitlines()]
+    return ["<s>", "<pad>", "</s>", "<unk>"] + pieces + ["<ctc_blank>"]
+
+
+@pytest.fixture(scope="module")
+def oracle_model():
+    ckpt = load_fairseq_checkpoint(str(ORACLE / "fama_tiny_asr_avg3.pt"))
+    a = ckpt["cfg"]["model"]
+    tokens = fairseq_token_list()
+    enc = FamaConformerEncoder(
+        80, a.encoder_embed_dim, a.encoder_attention_heads, a.encoder_embed_dim * 4, a.encoder_layers,
+        conv_channels=a.conv_channels, conv_kernel_sizes=[int(k) for k in a.conv_kernel_sizes.split(",")],
+        interctc_layer_idx=[a.ctc_encoder_layer],
+    )
+    dec = FamaTransformerDecoder(len(tokens), a.decoder_embed_dim, a.decoder_attention_heads,
+                                 a.decoder_ffn_embed_dim, a.decoder_layers)
+    model = FamaModel(len(tokens), None, None, None, None, enc, None, dec,
+                      CTC(len(tokens), a.encoder_embed_dim), tokens,
+                      sym_blank="<ctc_blank>", sym_sos_eos="</s>")
+    ours, dropped = convert_state_dict(ckpt["model"])
+    expected = set(model.state_dict()) - {"num_task_draws"}
+    assert set(ours) == expected, (set(ours) ^ expected)
+    model.load_state_dict(ours, strict=False)
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def refs():
+    return np.load(ORACLE / "inputs.npz"), np.load(ORACLE / "refs_asr.npz")
+
+
+def batch(inputs):
+    lengths = torch.from_numpy(inputs["lengths"])
+    x = torch.zeros(len(lengths), int(lengths.max()), 80)
+    for i, n in enumerate(lengths.tolist()):
+        x[i, :n] = torch.from_numpy(inputs[f"utt{i}"])
+    return x, lengths
+
+
+@pytest.mark.parametrize("mode", ["batch", "single"])
+def test_encoder_and_ctc_heads_match_fairseq(oracle_model, refs, mode):
+    inputs, ref = refs
+    x, lengths = batch(inputs)
+    m = oracle_model
+    for i in range(len(lengths)):
+        xi, li = (x, lengths) if mode == "batch" else (x[i : i + 1, : lengths[i]], lengths[i : i + 1])
+        j = i if mode == "batch" else 0
+        with torch.no_grad():
+            enc, enc_lens, inter = m.encode(xi, li)
+            n = int(enc_lens[j])
+            got = {
+                "encoder_out": enc[j, :n],
+                "layer2_out": inter[j, :n],
+                "ctc_inter_logits": m.inter_ctc(inter)[j, :n],
+            }
+            for lang in ("en", "it"):
+                tag = torch.full((enc.size(0),), m.lang_ids[lang])
+                got[f"ctc_final_logits_{lang}"] = m.ctc.ctc_lo(m.final_ctc_input(enc, tag))[j, :n]
+        for name, value in got.items():
+            want = ref[f"{mode}__utt{i}__{name}"]
+            np.testing.assert_allclose(value.numpy(), want, atol=TOL, rtol=0, err_msg=f"utt{i} {name}")
+
+
+def test_decoder_logprobs_match_fairseq(oracle_model, refs):
+    inputs, ref = refs
+    x, lengths = batch(inputs)
+    prev = torch.from_numpy(ref["dec_prev_tokens"])
+    with torch.no_grad():
+        enc, enc_lens, _ = oracle_model.encode(x, lengths)
+        logits, _ = oracle_model.decoder(enc, enc_lens, prev, torch.full((len(prev),), prev.size(1)))
+    lprobs = torch.log_softmax(logits, -1)
+    for i in range(len(prev)):
+        np.testing.assert_allclose(lprobs[i].numpy(), ref[f"batch__utt{i}__dec_lprobs"], atol=TOL, rtol=0)
