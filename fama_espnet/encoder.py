@@ -50,6 +50,8 @@ class Conv1dSubsampler(nn.Module):
         )
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tuple[Tensor, Tensor]:
+        # Whatever the caller padded with, the first conv must read zeros past the end.
+        x = x.masked_fill(lengths_to_padding_mask(lengths, x.size(1)).unsqueeze(-1), 0.0)
         x = x.transpose(1, 2)  # (B, C, T)
         for conv in self.conv_layers:
             x = F.glu(conv(x), dim=1)

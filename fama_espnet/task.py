@@ -181,3 +181,19 @@ def check_dataset(dataset: AbsDataset, need_translation: bool) -> None:
             f"data files disagree with {dataset.debug_info[first][0]}:\n  " + "\n  ".join(problems)
         )
     logging.info(f"data check passed: {len(ids)} utterances, every file complete")
+
+
+def load_config(config: str, overrides: Optional[Dict[str, dict]] = None, token_list=None) -> argparse.Namespace:
+    """Parse a training yaml as `bin.train` would, with `{"encoder_conf": {...}}`-style
+    overrides merged into its sections (handy for tiny test/benchmark models)."""
+    args = FamaTask.get_parser().parse_args(
+        ["--config", str(config), "--token_list", "unused", "--output_dir", "unused"]
+    )
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(getattr(args, key, None), dict):
+            getattr(args, key).update(value)
+        else:
+            setattr(args, key, value)
+    if token_list is not None:
+        args.token_list = token_list
+    return args

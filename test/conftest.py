@@ -1,0 +1,66 @@
+"""Shared fixtures: a small bilingual speech corpus spoken by espeak-ng, and its tokenizer."""
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir, write_table
+from fama_espnet.data.tts import speak
+from fama_espnet.tokenizer import train_sentencepiece, write_token_list
+
+PAIRS = [
+    ("the red cat sleeps on the table", "il gatto rosso dorme sul tavolo"),
+    ("my brother reads a new book", "mio fratello legge un libro nuovo"),
+    ("the children eat bread in the morning", "i bambini mangiano pane la mattina"),
+    ("where is the old market", "dove è il vecchio mercato"),
+    ("she opens the blue door", "lei apre la porta blu"),
+    ("we drink cold water after dinner", "beviamo acqua fredda dopo cena"),
+]
+
+
+def make_utterances(wav_dir: Path) -> List[Utterance]:
+    wav_dir.mkdir(parents=True, exist_ok=True)
+    utts = []
+    for i, (en, it) in enumerate(PAIRS):
+        for src, tgt, s, t in (("en", "it", en, it), ("it", "en", it, en)):
+            uid = f"{src}{i:02d}"
+            path = wav_dir / f"{uid}.wav"
+            sf.write(path, speak(s, voice=src, rate=170), 16000, subtype="PCM_16")
+            utts.append(Utterance(uid, str(path), s, src, f"spk_{src}", t, tgt))
+    return utts
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """(data_dir, token_list_path, spm_model_path) of 12 utterances, 6 pairs x 2 languages."""
+    root = tmp_path_factory.mktemp("corpus")
+    utts = make_utterances(root / "wav")
+    data = root / "data"
+    write_kaldi_dir(data, utts)
+    write_table(data / "speech_shape", {u.id: str(len(sf.read(u.wav)[0])) for u in utts})
+    spm = train_sentencepiece([u.text for u in utts] * 4, str(root / "bpe"), vocab_size=60)
+    tokens = root / "tokens.txt"
+    write_token_list(str(spm), str(tokens))
+    return data, tokens, spm
+
+
+@pytest.fixture(scope="session")
+def batch(corpus):
+    """A collated batch of the first 4 utterances, as ESPnet's iterator gives it."""
+    from fama_espnet.preprocessor import FamaPreprocessor
+    from espnet2.train.collate_fn import CommonCollateFn
+    from fama_espnet.data.kaldi_dir import read_table
+
+    data, tokens, spm = corpus
+    pre = FamaPreprocessor(train=True, token_list=str(tokens), bpemodel=str(spm))
+    wavs, tables = read_table(data / "wav.scp"), {n: read_table(data / n) for n in ("text", "text_tgt")}
+    langs = {n: read_table(data / f) for n, f in (("src_lang", "utt2lang"), ("tgt_lang", "utt2tgtlang"))}
+    items = []
+    for uid in sorted(wavs)[:4]:
+        row = {"speech": sf.read(wavs[uid], dtype="float32")[0], **{k: v[uid] for k, v in tables.items()},
+               **{k: v[uid] for k, v in langs.items()}}
+        items.append((uid, pre(uid, row)))
+    _, collated = CommonCollateFn(float_pad_value=0.0, int_pad_value=-1)(items)
+    return collated
