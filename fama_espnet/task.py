@@ -109,7 +109,7 @@ class FamaTask(AbsTask):
                       keys_to_load: Optional[Set[Union[int, str]]] = None) -> AbsDataset:
         dataset = super().build_dataset(args, iter_options, keys_to_load)
         step2 = float(args.model_conf.get("p_asr", 1.0)) < 1.0
-        check_dataset(dataset, need_translation=step2 and iter_options.train)
+        check_dataset(dataset, need_translation=step2 and iter_options.train, keys=keys_to_load)
         return dataset
 
     @classmethod
@@ -155,7 +155,7 @@ class FamaTask(AbsTask):
         return model
 
 
-def check_dataset(dataset: AbsDataset, need_translation: bool) -> None:
+def check_dataset(dataset: AbsDataset, need_translation: bool, keys: Optional[Set[str]] = None) -> None:
     """Fail before training if a data file misses utterances of the key file, or a
     step-2 set has no translations: the message names the file and the utterances."""
     names = dataset.names()
@@ -167,7 +167,8 @@ def check_dataset(dataset: AbsDataset, need_translation: bool) -> None:
                 f"(translation and target language files); the data has {list(names)}"
             )
     first = names[0]
-    ids = list(dataset.loader_dict[first].keys())
+    # ESPnet loads text files only for `keys` (this rank's batches) when it is given.
+    ids = sorted(keys) if keys is not None else list(dataset.loader_dict[first].keys())
     problems = []
     for name in names[1:]:
         loader = dataset.loader_dict[name]

@@ -1,0 +1,80 @@
+"""ESPnet's own trainer runs FAMA step 1 and step 2 end to end, resumes, and refuses
+bad data before the first update."""
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from fama_espnet.bin.train import main
+from fama_espnet.data.kaldi_dir import data_args, read_table, write_table
+from test_model import TINY
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+STEP1 = ["speech", "text", "src_lang"]
+STEP2 = STEP1 + ["text_tgt", "tgt_lang"]
+
+
+def tiny_config(tmp_path, name):
+    conf = yaml.safe_load((CONF / f"train_fama_small{name}.yaml").read_text())
+    for key, value in TINY.items():
+        conf[key].update(value)
+    conf.update(batch_type="length", batch_bins=300_000, accum_grad=1, num_iters_per_epoch=2,
+                keep_nbest_models=2, num_workers=0)
+    path = tmp_path / f"tiny{name}.yaml"
+    path.write_text(yaml.safe_dump(conf))
+    return path
+
+
+def train(corpus, config, out, names, *extra, data=None):
+    data_dir, tokens, spm = corpus
+    data_dir = data or data_dir
+    cmd = ["--config", str(config), "--output_dir", str(out), "--token_list", str(tokens),
+           "--bpemodel", str(spm), "--ngpu", "0", "--use_tensorboard", "false",
+           "--train_shape_file", str(data_dir / "speech_shape"),
+           "--valid_shape_file", str(data_dir / "speech_shape")]
+    for arg in data_args(data_dir, names):
+        cmd += ["--train_data_path_and_name_and_type", arg, "--valid_data_path_and_name_and_type", arg]
+    main(cmd + list(extra))
+
+
+def test_step1_then_step2_then_resume(corpus, tmp_path):
+    exp1 = tmp_path / "exp_step1"
+    train(corpus, tiny_config(tmp_path, "_asr"), exp1, STEP1, "--max_epoch", "2")
+    avg = exp1 / "valid.total_count.ave_2best.pth"
+    assert avg.exists()
+
+    exp2 = tmp_path / "exp_step2"
+    train(corpus, tiny_config(tmp_path, ""), exp2, STEP2, "--max_epoch", "2", "--init_param", str(avg))
+    first = torch.load(exp2 / "2epoch.pth", map_location="cpu")
+    assert first["num_task_draws"] == 4  # 2 epochs x 2 micro-batches
+    step1 = torch.load(exp1 / "2epoch.pth", map_location="cpu")
+    assert not torch.equal(first["ctc.ctc_lo.weight"], step1["ctc.ctc_lo.weight"])
+
+    # Re-running with a larger max_epoch continues from checkpoint.pth.
+    train(corpus, tiny_config(tmp_path, ""), exp2, STEP2, "--max_epoch", "3", "--resume", "true")
+    final = torch.load(exp2 / "3epoch.pth", map_location="cpu")
+    assert final["num_task_draws"] == 6
+    # ESPnet plots every reported stat, train and valid: per-term losses, per-task losses, LR.
+    for stat in ("loss_asr", "loss_st", "loss_ctc_inter", "loss_att", "loss_ctc", "acc_st", "optim0_lr0"):
+        assert (exp2 / "images" / f"{stat}.png").exists(), stat
+
+
+def test_step2_without_translations_fails_before_training(corpus, tmp_path):
+    out = tmp_path / "exp"
+    with pytest.raises(RuntimeError, match=r"needs \['text_tgt', 'tgt_lang'\]"):
+        train(corpus, tiny_config(tmp_path, ""), out, STEP1, "--max_epoch", "1")
+    assert not (out / "checkpoint.pth").exists()
+
+
+def test_missing_rows_are_named(corpus, tmp_path):
+    data_dir = corpus[0]
+    broken = tmp_path / "data"
+    broken.mkdir()
+    for f in data_dir.iterdir():
+        (broken / f.name).write_text(f.read_text())
+    rows = read_table(data_dir / "text_tgt")
+    del rows["it03"]
+    write_table(broken / "text_tgt", rows)
+    with pytest.raises(RuntimeError, match=r"text_tgt \(text_tgt\) has no row for 1 of 12 utterances: it03"):
+        train(corpus, tiny_config(tmp_path, ""), tmp_path / "exp", STEP2, "--max_epoch", "1", data=broken)
