@@ -30,13 +30,11 @@ if [ ! -x tools/venv/bin/python ]; then
     exit 1
   }
   echo "tools/setup.sh: creating tools/venv with $py"
+  rm -rf tools/venv.tmp
   "$py" -m venv tools/venv.tmp
   mv tools/venv.tmp tools/venv
 fi
 
-# The machine-wide pip constraint file (if any) caps torch below what we pin on
-# some hosts; our pins in setup.py are the single source of truth.
-export PIP_CONSTRAINT=""
 stamp=tools/venv/.installed${extras:+-test}
 if [ ! -f "$stamp" ] || [ setup.py -nt "$stamp" ]; then
   tools/venv/bin/python -m pip install -q --upgrade "pip<26"
