@@ -169,9 +169,10 @@ class ConvModule(nn.Module):
     """LN -> pointwise conv (2d) -> GLU -> depthwise conv -> BatchNorm -> SiLU -> pointwise conv.
 
     Padded frames are zeroed before and after every op that mixes frames or
-    accumulates statistics, so padding never leaks into real frames."""
+    accumulates statistics, so padding never leaks into real frames. FAMA trains
+    with SyncBatchNorm (statistics over all GPUs); alone, it is plain BatchNorm."""
 
-    def __init__(self, d_model: int, kernel_size: int, dropout: float):
+    def __init__(self, d_model: int, kernel_size: int, dropout: float, sync_batchnorm: bool = True):
         super().__init__()
         if kernel_size % 2 != 1:
             raise ValueError(f"conv_kernel_size must be odd for 'same' padding, got {kernel_size}")
@@ -180,7 +181,7 @@ class ConvModule(nn.Module):
         self.depthwise_conv1d = nn.Conv1d(
             d_model, d_model, kernel_size, padding=(kernel_size - 1) // 2, groups=d_model, bias=False
         )
-        self.batchnorm = nn.BatchNorm1d(d_model)
+        self.batchnorm = nn.SyncBatchNorm(d_model) if sync_batchnorm else nn.BatchNorm1d(d_model)
         self.second_pointwise_conv1d = nn.Conv1d(d_model, d_model, 1)
         self.dropout = nn.Dropout(dropout)
 
@@ -210,11 +211,11 @@ class ConformerBlock(nn.Module):
     """Macaron block: x + FFN/2, x + MHSA, x + Conv, x + FFN/2, then LayerNorm."""
 
     def __init__(self, d_model: int, num_heads: int, d_ff: int, kernel_size: int, dropout: float,
-                 batch_unsafe_relative_shift: bool):
+                 batch_unsafe_relative_shift: bool, sync_batchnorm: bool):
         super().__init__()
         self.first_feed_forward = FeedForward(d_model, d_ff, dropout)
         self.attention = AttentionModule(d_model, num_heads, dropout, batch_unsafe_relative_shift)
-        self.conv_module = ConvModule(d_model, kernel_size, dropout)
+        self.conv_module = ConvModule(d_model, kernel_size, dropout, sync_batchnorm)
         self.second_feed_forward = FeedForward(d_model, d_ff, dropout)
         self.layernorm = nn.LayerNorm(d_model)
 
@@ -247,6 +248,7 @@ class FamaConformerEncoder(AbsEncoder):
         dropout_rate: float = 0.1,
         interctc_layer_idx: Sequence[int] = (),
         batch_unsafe_relative_shift: bool = False,
+        sync_batchnorm: bool = True,
         max_positions: int = 12000,
     ):
         super().__init__()
@@ -271,7 +273,7 @@ class FamaConformerEncoder(AbsEncoder):
         self.dropout = nn.Dropout(dropout_rate)
         self.conformer_layers = nn.ModuleList(
             ConformerBlock(output_size, attention_heads, linear_units, cnn_module_kernel, dropout_rate,
-                           batch_unsafe_relative_shift)
+                           batch_unsafe_relative_shift, sync_batchnorm)
             for _ in range(num_blocks)
         )
         # Not saved: it is a pure function of the dims, and loading must not depend on it.

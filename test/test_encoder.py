@@ -11,7 +11,7 @@ def tiny_encoder(**kw):
     enc = FamaConformerEncoder(80, output_size=32, attention_heads=4, linear_units=64, num_blocks=3,
                                conv_channels=48, interctc_layer_idx=[2], **kw)
     for m in enc.modules():  # non-trivial BatchNorm statistics, as in a trained model
-        if isinstance(m, torch.nn.BatchNorm1d):
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
             m.running_mean.uniform_(-1, 1)
             m.running_var.uniform_(0.2, 2)
     return enc.eval()
