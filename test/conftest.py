@@ -64,3 +64,16 @@ def batch(corpus):
         items.append((uid, pre(uid, row)))
     _, collated = CommonCollateFn(float_pad_value=0.0, int_pad_value=-1)(items)
     return collated
+
+
+@pytest.fixture(scope="session")
+def tiny_exp(corpus, tmp_path_factory):
+    """A tiny ASR+ST model trained for 4 updates by ESPnet's trainer, averaged to model.pth."""
+    from fama_espnet.bin.average_checkpoints import main as average
+    from test_train import STEP2, tiny_config, train
+
+    root = tmp_path_factory.mktemp("tiny_exp")
+    exp = root / "exp"
+    train(corpus, tiny_config(root, ""), exp, STEP2, "--max_epoch", "2")
+    average(["--exp_dir", str(exp), "--num", "2", "--output", str(exp / "model.pth")])
+    return exp

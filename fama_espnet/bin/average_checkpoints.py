@@ -1,0 +1,53 @@
+"""Average the last N epoch checkpoints of an ESPnet exp dir (FAMA: the last 25):
+`python -m fama_espnet.bin.average_checkpoints --exp_dir EXP --num 25 --output EXP/model.pth`.
+
+Float tensors (BatchNorm statistics included) are averaged; integer buffers
+(num_batches_tracked, the task-draw counter) take the floor of the mean, as
+fairseq's average_checkpoints.py does. The output is written atomically."""
+import argparse
+import os
+import re
+from pathlib import Path
+from typing import List
+
+import torch
+
+
+def epoch_checkpoints(exp_dir: Path) -> List[Path]:
+    found = [(int(m.group(1)), p) for p in exp_dir.glob("*epoch.pth") if (m := re.fullmatch(r"(\d+)epoch\.pth", p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def average(paths: List[Path]) -> dict:
+    avg = None
+    for path in paths:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if avg is None:
+            avg = {k: v.clone().double() if v.is_floating_point() else v.clone().long() for k, v in state.items()}
+            continue
+        if set(state) != set(avg):
+            raise RuntimeError(f"{path} has other parameters than {paths[0]}")
+        for k, v in state.items():
+            avg[k] += v.double() if v.is_floating_point() else v.long()
+    ref = torch.load(paths[0], map_location="cpu", weights_only=True)
+    return {k: (v / len(paths)).to(ref[k].dtype) if ref[k].is_floating_point()
+            else torch.div(v, len(paths), rounding_mode="floor").to(ref[k].dtype) for k, v in avg.items()}
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--exp_dir", required=True, type=Path)
+    p.add_argument("--num", type=int, default=25)
+    p.add_argument("--output", required=True, type=Path)
+    a = p.parse_args(argv)
+    paths = epoch_checkpoints(a.exp_dir)[-a.num:]
+    if not paths:
+        raise SystemExit(f"{a.exp_dir}: no <N>epoch.pth checkpoints to average")
+    tmp = a.output.with_name(a.output.name + ".tmp")
+    torch.save(average(paths), tmp)
+    os.replace(tmp, a.output)
+    print(f"averaged {[p.name for p in paths]} -> {a.output}")
+
+
+if __name__ == "__main__":
+    main()

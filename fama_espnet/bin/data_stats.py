@@ -1,0 +1,44 @@
+"""Summarise a formatted data dir (hours and utterances per language, durations, token
+lengths) into DIR/stats.yaml: `python -m fama_espnet.bin.data_stats --data D [--bpemodel M]`."""
+import argparse
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from fama_espnet.data.kaldi_dir import read_table
+
+FS = 16000
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--bpemodel", type=Path)
+    a = p.parse_args(argv)
+    samples = {u: int(n.split(",")[0]) for u, n in read_table(a.data / "speech_shape").items()}
+    langs = read_table(a.data / "utt2lang")
+    per_lang = defaultdict(lambda: {"utterances": 0, "hours": 0.0})
+    for u, n in samples.items():
+        per_lang[langs[u]]["utterances"] += 1
+        per_lang[langs[u]]["hours"] += n / FS / 3600
+    secs = sorted(n / FS for n in samples.values())
+    stats = {"utterances": len(samples), "hours": round(sum(secs) / 3600, 3),
+             "seconds": {"min": round(secs[0], 2), "median": round(secs[len(secs) // 2], 2), "max": round(secs[-1], 2)},
+             "languages": {k: {"utterances": v["utterances"], "hours": round(v["hours"], 3)} for k, v in per_lang.items()}}
+    if a.bpemodel:
+        import sentencepiece as spm
+        sp = spm.SentencePieceProcessor(model_file=str(a.bpemodel))
+        for name in ("text", "text_tgt"):
+            if (a.data / name).exists():
+                lens = sorted(len(sp.encode(t)) for t in read_table(a.data / name).values())
+                stats[f"{name}_tokens"] = {"median": lens[len(lens) // 2], "max": lens[-1]}
+    tmp = a.data / "stats.yaml.tmp"
+    tmp.write_text(yaml.safe_dump(stats, sort_keys=False))
+    os.replace(tmp, a.data / "stats.yaml")
+    print(f"{a.data}: {stats}")
+
+
+if __name__ == "__main__":
+    main()

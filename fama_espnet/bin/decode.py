@@ -1,0 +1,60 @@
+"""Decode a Kaldi-style data dir: `python -m fama_espnet.bin.decode --model M --data D
+--task asr|st --output OUT [--config conf/decode_fama.yaml] [--batch_size 8]`.
+
+ASR decodes into each utterance's source language (utt2lang), ST into its target
+language (utt2tgtlang). Writes OUT/text (`utt hypothesis`) atomically; a finished
+OUT (with .done) is skipped.
+"""
+import argparse
+import logging
+import os
+from pathlib import Path
+
+import soundfile as sf
+import yaml
+from tqdm import tqdm
+
+from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.inference import FamaSpeech2Text
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="packed .zip or exp dir")
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--task", choices=["asr", "st"], required=True)
+    p.add_argument("--output", required=True, type=Path)
+    p.add_argument("--config", type=Path, help="decoding options yaml (beam_size, ctc_weight, ...)")
+    p.add_argument("--batch_size", type=int, default=8, help="utterances per batched search")
+    p.add_argument("--device", default="cpu")
+    a = p.parse_args(argv)
+    if (a.output / ".done").exists():
+        logging.info(f"{a.output} already decoded")
+        return
+    options = yaml.safe_load(a.config.read_text()) if a.config else {}
+    bad = sorted(set(options) - set(FamaSpeech2Text.decoding_option_names()))
+    if bad:
+        raise SystemExit(f"{a.config}: unknown decoding options {bad}")
+    s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
+    wavs = read_table(a.data / "wav.scp")
+    langs = read_table(a.data / ("utt2lang" if a.task == "asr" else "utt2tgtlang"))
+    missing = sorted(set(wavs) - set(langs))
+    if missing:
+        raise SystemExit(f"{a.data}: no language for {len(missing)} utterances, e.g. {missing[:5]}")
+    # Sorting by duration keeps padding (and wasted compute) low inside each batch.
+    utts = sorted(wavs, key=lambda u: sf.info(wavs[u]).frames)
+    hyps = {}
+    for i in tqdm(range(0, len(utts), a.batch_size), desc=f"decode {a.data.name} {a.task}", unit="batch"):
+        chunk = utts[i : i + a.batch_size]
+        speech = [sf.read(wavs[u], dtype="float32")[0] for u in chunk]
+        for u, nbest in zip(chunk, s2t.batch_decode(speech, [langs[u] for u in chunk])):
+            hyps[u] = nbest[0].text if nbest else ""
+    a.output.mkdir(parents=True, exist_ok=True)
+    write_table(a.output / "text", hyps)
+    with open(a.output / ".done.tmp", "w") as f:
+        yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task, **options}, f)
+    os.replace(a.output / ".done.tmp", a.output / ".done")
+
+
+if __name__ == "__main__":
+    main()

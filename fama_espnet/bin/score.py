@@ -1,0 +1,28 @@
+"""Score one decoding: `python -m fama_espnet.bin.score --data D --task asr|st --decode_dir OUT`.
+Writes OUT/scores.yaml (WER raw + normalised for ASR; BLEU + chrF for ST)."""
+import argparse
+import os
+from pathlib import Path
+
+import yaml
+
+from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.scoring import score_table
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--task", choices=["asr", "st"], required=True)
+    p.add_argument("--decode_dir", required=True, type=Path)
+    a = p.parse_args(argv)
+    refs = read_table(a.data / ("text" if a.task == "asr" else "text_tgt"))
+    scores = score_table(refs, read_table(a.decode_dir / "text"), a.task)
+    tmp = a.decode_dir / "scores.yaml.tmp"
+    tmp.write_text(yaml.safe_dump(scores, sort_keys=False))
+    os.replace(tmp, a.decode_dir / "scores.yaml")
+    print(f"{a.decode_dir}: {scores}")
+
+
+if __name__ == "__main__":
+    main()

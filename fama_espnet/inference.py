@@ -1,0 +1,109 @@
+"""FamaSpeech2Text: transcribe or translate speech with a trained or packed FAMA model.
+
+    s2t = FamaSpeech2Text.from_pretrained("exp/.../fama_mini.zip")   # or an exp dir
+    s2t(wav, tgt_lang="it")[0].text                # en audio -> Italian translation
+    s2t.batch_decode([wav1, wav2], ["en", "it"])   # utterance-batched search
+"""
+import argparse
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+import yaml
+
+from espnet2.text.build_tokenizer import build_tokenizer
+from espnet2.text.token_id_converter import TokenIDConverter
+
+from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
+from fama_espnet.model import FamaModel
+from fama_espnet.task import FamaTask
+
+# ESPnet exp dirs hold several averaged models; the most useful first.
+MODEL_FILES = ("model.pth", "valid.total_count.ave.pth", "valid.acc.ave.pth", "valid.loss.ave.pth")
+
+
+@dataclass
+class Result:
+    text: str
+    tokens: List[str]
+    token_ids: List[int]
+    score: float  # length-normalised log-probability (the ranking score)
+
+
+def load_model(config: Union[str, Path], model_file: Union[str, Path], device: str = "cpu") -> FamaModel:
+    """Build from a training config.yaml and load weights, every key accounted for
+    (ESPnet's own loader is strict=False and would hide a mismatch)."""
+    with open(config, encoding="utf-8") as f:
+        args = argparse.Namespace(**yaml.safe_load(f))
+    model = FamaTask.build_model(args)
+    state = torch.load(model_file, map_location="cpu", weights_only=True)
+    expected = set(model.state_dict())
+    missing, unexpected = expected - set(state), set(state) - expected
+    if missing or unexpected:
+        raise RuntimeError(
+            f"{model_file} does not match {config}: missing {sorted(missing)[:5]}, "
+            f"unexpected {sorted(unexpected)[:5]}"
+        )
+    model.load_state_dict(state)
+    return model.to(device).eval()
+
+
+class FamaSpeech2Text:
+    """Argument names are the packed zip's meta.yaml keys (ESPnet model-zoo convention)."""
+
+    def __init__(self, s2t_train_config: Union[str, Path], s2t_model_file: Union[str, Path],
+                 bpemodel: Optional[str] = None, device: str = "cpu", **decoding):
+        with open(s2t_train_config, encoding="utf-8") as f:
+            conf = yaml.safe_load(f)
+        self.model = load_model(s2t_train_config, s2t_model_file, device)
+        self.device = device
+        self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=bpemodel or conf["bpemodel"])
+        self.converter = TokenIDConverter(token_list=self.model.token_list)
+        self.options = replace(DecodingOptions(), **decoding)
+        self.search = FamaBeamSearch(self.model, self.options)
+        # Tags and special symbols never reach the output text.
+        self.hidden = {self.model.sos, self.model.blank_id, *self.model.lang_ids.values()}
+
+    @classmethod
+    def from_pretrained(cls, model: Union[str, Path], **kwargs) -> "FamaSpeech2Text":
+        """`model`: a packed .zip (unpacked by espnet_model_zoo) or an ESPnet exp dir."""
+        path = Path(model)
+        if path.is_dir():
+            files = [path / m for m in MODEL_FILES if (path / m).exists()]
+            if not (path / "config.yaml").exists() or not files:
+                raise FileNotFoundError(f"{path}: needs config.yaml and one of {MODEL_FILES}")
+            return cls(path / "config.yaml", files[0], **kwargs)
+        if not path.exists():
+            raise FileNotFoundError(f"no such model: {path}")
+        from espnet_model_zoo.downloader import ModelDownloader
+
+        return cls(**ModelDownloader().download_and_unpack(str(path)), **kwargs)
+
+    @staticmethod
+    def decoding_option_names() -> List[str]:
+        return [f.name for f in fields(DecodingOptions)]
+
+    def __call__(self, speech: Union[np.ndarray, torch.Tensor], tgt_lang: str) -> List[Result]:
+        return self.batch_decode([speech], [tgt_lang])[0]
+
+    @torch.no_grad()
+    def batch_decode(self, speeches: Sequence[Union[np.ndarray, torch.Tensor]],
+                     tgt_langs: Sequence[str]) -> List[List[Result]]:
+        unknown = sorted(set(tgt_langs) - set(self.model.lang_ids))
+        if unknown:
+            raise ValueError(f"unknown target language(s) {unknown}; the model has {sorted(self.model.lang_ids)}")
+        waves = [torch.as_tensor(np.asarray(s), dtype=torch.float32) for s in speeches]
+        lengths = torch.tensor([len(w) for w in waves])
+        batch = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True).to(self.device)
+        enc, enc_lens, _ = self.model.encode(batch, lengths.to(self.device))
+        tags = torch.tensor([self.model.lang_ids[x] for x in tgt_langs], device=self.device)
+        nbests = self.search.decode(enc, enc_lens, tags)
+        return [[self.result(h) for h in nbest] for nbest in nbests]
+
+    def result(self, hyp) -> Result:
+        ids = [int(t) for t in hyp.yseq.tolist() if int(t) not in self.hidden]
+        tokens = self.converter.ids2tokens(ids)
+        length = len(hyp.yseq) - 1  # tag and </s> included, as fairseq's ranking
+        return Result(self.tokenizer.tokens2text(tokens), tokens, ids, float(hyp.score) / length)

@@ -1,0 +1,73 @@
+"""FamaSpeech2Text and the decoding CLI on a model trained by ESPnet's trainer."""
+import soundfile as sf
+import pytest
+import torch
+
+from espnet_model_zoo.downloader import ModelDownloader
+from fama_espnet.bin.decode import main as decode
+from fama_espnet.bin.pack import main as pack
+from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.inference import FamaSpeech2Text
+
+
+def speech(corpus, n=3):
+    wavs = read_table(corpus[0] / "wav.scp")
+    ids = sorted(wavs)[:n]
+    return ids, [sf.read(wavs[u], dtype="float32")[0] for u in ids]
+
+
+@pytest.mark.parametrize("ctc_weight", [0.0, 0.2])
+def test_batch_decode_equals_one_at_a_time(corpus, tiny_exp, ctc_weight):
+    s2t = FamaSpeech2Text.from_pretrained(tiny_exp, ctc_weight=ctc_weight, max_len=12, nbest=2)
+    _, wavs = speech(corpus)
+    langs = ["it", "en", "it"]
+    batched = s2t.batch_decode(wavs, langs)
+    for wav, lang, nbest in zip(wavs, langs, batched):
+        single = s2t(wav, lang)
+        assert [h.token_ids for h in single] == [h.token_ids for h in nbest]
+        assert [h.score for h in single] == pytest.approx([h.score for h in nbest], abs=1e-4)
+
+
+def test_rules_tag_forced_never_shown_and_length_capped(corpus, tiny_exp):
+    s2t = FamaSpeech2Text.from_pretrained(tiny_exp, max_len=6, nbest=5)
+    _, wavs = speech(corpus, 2)
+    model = s2t.model
+    for lang in ("en", "it"):
+        hyps = s2t.search.decode(*model.encode(torch.nn.utils.rnn.pad_sequence(
+            [torch.from_numpy(w) for w in wavs], batch_first=True), torch.tensor([len(w) for w in wavs]))[:2],
+            torch.tensor([model.lang_ids[lang]] * 2))
+        for nbest in hyps:
+            for h in nbest:
+                y = h.yseq.tolist()
+                assert y[:2] == [model.sos, model.lang_ids[lang]] and y[-1] == model.eos
+                assert len(y) - 1 <= 6 + 1  # tag + at most 5 tokens + </s>
+                assert "<unk>" not in [model.token_list[t] for t in y]
+        for result in s2t.batch_decode(wavs, [lang] * 2)[0]:
+            assert "<lang:" not in result.text and set(result.token_ids).isdisjoint(model.lang_ids.values())
+
+
+def test_unknown_language_is_rejected(corpus, tiny_exp):
+    s2t = FamaSpeech2Text.from_pretrained(tiny_exp)
+    with pytest.raises(ValueError, match=r"unknown target language\(s\) \['fr'\]"):
+        s2t(speech(corpus, 1)[1][0], "fr")
+
+
+def test_packed_zip_loads_with_from_pretrained_and_model_zoo(corpus, tiny_exp, tmp_path, monkeypatch):
+    monkeypatch.chdir(tiny_exp.parent)  # packing stores paths relative to the recipe dir
+    zip_path = tmp_path / "fama.zip"
+    pack(["--config", "exp/config.yaml", "--model_file", "exp/model.pth", "--outpath", str(zip_path)])
+    monkeypatch.setenv("ESPNET_MODEL_ZOO_CACHE", str(tmp_path / "cache"))
+    files = ModelDownloader(cachedir=str(tmp_path / "cache")).download_and_unpack(str(zip_path))
+    assert set(files) == {"s2t_train_config", "s2t_model_file"}
+    _, wavs = speech(corpus, 1)
+    from_dir = FamaSpeech2Text.from_pretrained(tiny_exp, max_len=8)(wavs[0], "en")[0]
+    from_zip = FamaSpeech2Text(**files, max_len=8)(wavs[0], "en")[0]
+    assert from_zip.token_ids == from_dir.token_ids
+
+
+def test_decode_cli_writes_every_utterance(corpus, tiny_exp, tmp_path):
+    out = tmp_path / "dec"
+    decode(["--model", str(tiny_exp), "--data", str(corpus[0]), "--task", "st", "--output", str(out),
+            "--batch_size", "5"])
+    hyps = read_table(out / "text")
+    assert set(hyps) == set(read_table(corpus[0] / "wav.scp")) and (out / ".done").exists()
