@@ -6,9 +6,11 @@
 Files are sorted by utterance id and written atomically (temp name, then rename).
 """
 import os
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional
 
 # Data name in FamaTask -> file in the data dir.
 DATA_FILES = {"speech": "wav.scp", "text": "text", "src_lang": "utt2lang",
@@ -69,3 +71,71 @@ def data_args(data_dir: Path, names: Iterable[str]) -> List[str]:
     """ESPnet `--*_data_path_and_name_and_type` values for the given data names."""
     kinds = {"speech": "sound"}
     return [f"{Path(data_dir) / DATA_FILES[n]},{n},{kinds.get(n, 'text')}" for n in names]
+
+
+DONE_MARK = ".done"
+# Files keyed by utterance id besides DATA_FILES; `utt2*` and `*_shape` files are too.
+_UTT_TABLES = {"utt2spk", "speech_shape", "segments"}
+
+
+def is_done(data_dir: Path) -> bool:
+    return (Path(data_dir) / DONE_MARK).exists()
+
+
+@contextmanager
+def building_dir(dst: Path, stamp: str = "") -> Iterator[Path]:
+    """Yields an empty `<dst>.tmp` to build dst in.
+
+    Only a build that returns becomes dst, marked done (the mark holds `stamp`), so
+    a stage that fails or is killed never leaves a half-written dst to be reused;
+    an unmarked dst (e.g. after deleting .done to force a rerun) is replaced.
+    """
+    dst = Path(dst)
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)  # left by a killed run
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        (tmp / DONE_MARK).write_text(stamp, encoding="utf-8")
+        if dst.exists():
+            old = dst.with_name(dst.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(dst, old)
+            os.rename(tmp, dst)
+            shutil.rmtree(old)
+        else:
+            os.rename(tmp, dst)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def utterance_tables(data_dir: Path) -> List[str]:
+    """Names of the files of data_dir that are keyed by utterance id (wav.scp by
+    recording id when there is a `segments` file)."""
+    known = set(DATA_FILES.values()) | _UTT_TABLES
+    return sorted(p.name for p in Path(data_dir).iterdir() if p.is_file() and (
+        p.name in known or p.name.startswith("utt2") or p.name.endswith("_shape")))
+
+
+def speakers_to_utterances(utt2spk: Dict[str, str]) -> Dict[str, str]:
+    """spk2utt rows from utt2spk rows."""
+    spk2utt: Dict[str, List[str]] = {}
+    for utt in sorted(utt2spk):
+        spk2utt.setdefault(utt2spk[utt], []).append(utt)
+    return {spk: " ".join(utts) for spk, utts in spk2utt.items()}
+
+
+def write_subset(src: Path, dst: Path, keep: Iterable[str]) -> None:
+    """Writes every utterance table of src restricted to the ids in keep into dst,
+    and the spk2utt that goes with the restricted utt2spk."""
+    src, dst, keep = Path(src), Path(dst), set(keep)
+    names = utterance_tables(src)
+    recordings = None
+    if "segments" in names:
+        recordings = {v.split()[0] for k, v in read_table(src / "segments").items() if k in keep}
+    for name in names:
+        wanted = recordings if name == "wav.scp" and recordings is not None else keep
+        write_table(dst / name, {k: v for k, v in read_table(src / name).items() if k in wanted})
+    if "utt2spk" in names:
+        write_table(dst / "spk2utt", speakers_to_utterances(read_table(dst / "utt2spk")))

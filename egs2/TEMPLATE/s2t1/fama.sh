@@ -13,6 +13,7 @@ ngpu=0                  # GPUs per training job (0: CPU)
 nj=2                    # parallel jobs for data preparation
 inference_nj=2          # parallel decoding jobs
 decode_batch_size=8     # utterances per batched beam search
+local_data_opts=""      # options for local/data.sh
 train_set=train
 valid_set=dev
 test_sets="test"
@@ -73,7 +74,8 @@ train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS
 
 if run_stage 1; then
   stage_start 1 "data preparation (local/data.sh)"
-  local/data.sh
+  # shellcheck disable=SC2086
+  local/data.sh ${local_data_opts}
   stage_end 1 "data"
 fi
 

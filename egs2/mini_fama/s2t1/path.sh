@@ -1,5 +1,6 @@
 # Puts the project's tools/venv first on PATH (made by tools/setup.sh).
-_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+# FAMA_ROOT: the repository (set it when the recipe is copied elsewhere).
+_root="${FAMA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"
 if [ ! -x "${_root}/tools/venv/bin/python" ]; then
   echo "tools/venv is missing: run 'bash ${_root}/tools/setup.sh' first" >&2
   exit 1

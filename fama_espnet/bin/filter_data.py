@@ -1,0 +1,45 @@
+"""Drops the utterances of a formatted data dir that are too long or short, or
+whose text is empty or too long.
+
+  python -m fama_espnet.bin.filter_data --src dump/raw/train --dst dump/raw/train_filtered \\
+      [--max_seconds 30] [--min_seconds 0.1] [--max_text_tokens N [--bpemodel bpe.model]] [--fs 16000]
+
+Writes <dst>/filter_report.txt; skipped when <dst>/.done exists; exits 1, leaving
+<dst> untouched, when nothing is left.
+"""
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from fama_espnet.data.filter_data import FilterError, filter_data
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--src", required=True, help="formatted data dir (with speech_shape)")
+    parser.add_argument("--dst", required=True, help="data dir to write")
+    parser.add_argument("--max_seconds", type=float, default=30.0, help="FAMA trains on at most 30 s")
+    parser.add_argument("--min_seconds", type=float, default=0.1)
+    parser.add_argument("--max_text_tokens", type=int, default=None,
+                        help="drop utterances whose transcript or translation is longer")
+    parser.add_argument("--bpemodel", default=None,
+                        help="count sentencepiece tokens of this model (default: words)")
+    parser.add_argument("--fs", type=int, default=16000, help="sample rate of speech_shape")
+    return parser
+
+
+def main(cmd: Optional[Sequence[str]] = None) -> int:
+    args = get_parser().parse_args(cmd)
+    try:
+        result = filter_data(args.src, args.dst, args.max_seconds, args.min_seconds,
+                             args.max_text_tokens, args.fs, args.bpemodel)
+    except FilterError as e:
+        print(f"filter_data: error: {e}", file=sys.stderr)
+        return 1
+    print(result.summary if result else f"filter_data: {args.dst} is complete (.done), skipped",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

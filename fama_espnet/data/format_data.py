@@ -1,0 +1,465 @@
+"""The formatting stage: a Kaldi-style data dir -> a dir of 16 kHz mono 16-bit wavs
+that ESPnet trains on, with every data problem found, reported and handled.
+
+Input (src): wav.scp (a path, or a command ending in `|` that writes a wav to
+stdout), text, and optionally segments (`utt rec start end`, seconds; wav.scp is
+then keyed by recording), text_tgt, utt2lang, utt2tgtlang, utt2spk.
+Output (dst): data/NNNN/<utt>.wav and wav.scp with their absolute paths, the text
+tables restricted to the kept utterances, utt2spk/spk2utt, speech_shape
+(`utt num_samples`), format_report.txt, and .done once complete.
+
+An utterance with a problem is dropped; audio that only has the wrong rate, channel
+count or encoding is converted. Every utterance is reported under each problem
+found; audio is not read for utterances already dropped for a table problem.
+"""
+import json
+import multiprocessing
+import os
+import struct
+import subprocess
+from dataclasses import dataclass, field
+from functools import partial
+from io import BytesIO
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from urllib.parse import quote
+
+import numpy as np
+import soundfile as sf
+from tqdm import tqdm
+
+from fama_espnet.data.kaldi_dir import building_dir, is_done, speakers_to_utterances, write_table
+
+DROPPED, CONVERTED = "dropped", "converted"
+
+# Report order; each problem is (kind, what it means).
+PROBLEMS: Dict[str, Tuple[str, str]] = {
+    "duplicate_id": (DROPPED, "id listed more than once in one file; no copy is kept"),
+    "no_audio_entry": (DROPPED, "listed in a table but not in wav.scp (or segments)"),
+    "no_transcript": (DROPPED, "in wav.scp (or segments) but not in text"),
+    "bad_segment": (DROPPED, "segments line that cannot be cut from its recording"),
+    "empty_transcript": (DROPPED, "empty transcript in text"),
+    "missing_src_lang": (DROPPED, "no source language in utt2lang"),
+    "unknown_language": (DROPPED, "language code outside the accepted ones"),
+    "missing_translation": (DROPPED, "no or empty translation in text_tgt"),
+    "missing_tgt_lang": (DROPPED, "translation without target language in utt2tgtlang"),
+    "missing_audio": (DROPPED, "the audio file does not exist"),
+    "unreadable_audio": (DROPPED, "audio that cannot be decoded (corrupted file, failed command)"),
+    "empty_audio": (DROPPED, "audio with no samples"),
+    "resampled": (CONVERTED, "resampled to the target rate (original rate shown)"),
+    "downmixed": (CONVERTED, "averaged to one channel (original channel count shown)"),
+    "reencoded": (CONVERTED, "re-encoded as 16-bit PCM wav (original encoding shown)"),
+    "segment_truncated": (CONVERTED, "segment end past the recording, cut at its end"),
+}
+
+TABLES = ("wav.scp", "text", "segments", "text_tgt", "utt2lang", "utt2tgtlang", "utt2spk")
+# Kaldi's extract-segments also tolerates ends a little past the recording.
+MAX_SEGMENT_OVERSHOOT_S = 0.5
+FILES_PER_SUBDIR = 10000
+Segments = Dict[str, Tuple[str, float, Optional[float]]]  # utt -> (recording, start s, end s or None)
+
+
+class FormatError(Exception):
+    """A problem of the whole data dir (a required file missing, nothing usable)."""
+
+
+class ProblemLog:
+    """Utterance ids per problem, with a detail each, and the report written from them."""
+
+    def __init__(self, problems: Dict[str, Tuple[str, str]]):
+        self.problems = problems
+        self.found: Dict[str, Dict[str, str]] = {name: {} for name in problems}
+
+    def add(self, name: str, utt: str, detail: str = "") -> None:
+        self.found[name].setdefault(utt, detail)
+
+    def ids(self, kind: str) -> Set[str]:
+        return {u for name, utts in self.found.items() if self.problems[name][0] == kind for u in utts}
+
+    def counts(self, kind: str) -> str:
+        parts = [f"{n} {len(u)}" for n, u in self.found.items() if u and self.problems[n][0] == kind]
+        return ", ".join(parts)
+
+    def write(self, path: Path, header: Sequence[str], n_input: int, kept: Set[str]) -> None:
+        converts = any(kind == CONVERTED for kind, _ in self.problems.values())
+        lines = list(header) + [
+            "",
+            f"utterances in input: {n_input}",
+            f"kept:                {len(kept)}"
+            + (f" (converted: {len(self.ids(CONVERTED) & kept)})" if converts else ""),
+            f"dropped:             {n_input - len(kept)}",
+        ]
+        for name, utts in self.found.items():
+            if not utts:
+                continue
+            kind, meaning = self.problems[name]
+            lines += ["", f"== {kind}: {name} ({len(utts)}) -- {meaning}"]
+            lines += [f"{u}\t{d}".rstrip() for u, d in sorted(utts.items())]
+        if not any(self.found.values()):
+            lines += ["", "no problems found"]
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def read_rows(path: Path) -> Tuple[Dict[str, str], Dict[str, int]]:
+    """Rows of a Kaldi table that may be broken: the ids seen once with their values,
+    and the ids seen more than once with how often. Blank lines are skipped."""
+    rows: Dict[str, str] = {}
+    seen: Dict[str, int] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.strip().split(maxsplit=1)
+            if not parts:
+                continue
+            key = parts[0]
+            seen[key] = seen.get(key, 0) + 1
+            rows[key] = parts[1] if len(parts) > 1 else ""
+    dups = {k: n for k, n in seen.items() if n > 1}
+    return {k: v for k, v in rows.items() if k not in dups}, dups
+
+
+@dataclass
+class AudioJob:
+    """One audio source (a recording, or an utterance's own file) and the utterances
+    to cut from it: (utt, start_s, end_s, output file); end_s None = to the end."""
+    source: str
+    cuts: List[Tuple[str, float, Optional[float], str]] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    jobs: List[AudioJob]  # the audio of the utterances that passed the table checks
+    tables: Dict[str, Dict[str, str]]  # output tables for the planned utterances
+    n_input: int
+
+
+def plan(src: Path, out_data: Path, log: ProblemLog, languages: Sequence[str],
+         require_translation: bool, src_lang: Optional[str]) -> Plan:
+    """Checks the tables of src (everything but the audio) and groups the audio work."""
+    for name in ("wav.scp", "text"):
+        if not (src / name).is_file():
+            raise FormatError(f"{src}: no {name}")
+    tables, dup_recordings = _read_tables(src, log)
+    segments = _parse_segments(tables, dup_recordings, log) if "segments" in tables else None
+    audio_ids = set(segments) if segments is not None else set(tables["wav.scp"])
+    all_ids = set(audio_ids).union(*(set(tables[n]) for n in TABLES if n in tables and n != "wav.scp"))
+    all_ids |= {u for utts in log.found.values() for u in utts}
+
+    translations = require_translation or bool(tables.get("text_tgt") or tables.get("utt2tgtlang"))
+    for utt in sorted(all_ids):
+        _check_tables(utt, tables, audio_ids, log, languages, translations, src_lang)
+
+    dropped = log.ids(DROPPED)
+    keep = sorted(all_ids - dropped)
+    out = {"text": {}, "utt2lang": {}, "utt2spk": {}}
+    if translations:
+        out.update({"text_tgt": {}, "utt2tgtlang": {}})
+    for utt in keep:
+        out["text"][utt] = tables["text"][utt].strip()
+        out["utt2lang"][utt] = tables.get("utt2lang", {}).get(utt, src_lang).strip()
+        out["utt2spk"][utt] = tables.get("utt2spk", {}).get(utt, utt).strip() or utt
+        if translations:
+            out["text_tgt"][utt] = tables["text_tgt"][utt].strip()
+            out["utt2tgtlang"][utt] = tables["utt2tgtlang"][utt].strip()
+    return Plan(_audio_jobs(keep, tables["wav.scp"], segments, out_data), out, len(all_ids))
+
+
+def _read_tables(src: Path, log: ProblemLog) -> Tuple[Dict[str, Dict[str, str]], Dict[str, int]]:
+    """The tables of src less their duplicated ids, which are reported; with segments,
+    wav.scp is keyed by recording: its duplicates are returned, to drop their segments."""
+    tables, dup_recordings = {}, {}
+    for name in TABLES:
+        if not (src / name).is_file():
+            continue
+        tables[name], dups = read_rows(src / name)
+        if name == "wav.scp" and (src / "segments").is_file():
+            dup_recordings = dups
+            continue
+        for key, n in dups.items():
+            log.add("duplicate_id", key, f"{n} times in {name}")
+    return tables, dup_recordings
+
+
+def _parse_segments(tables: Dict[str, Dict[str, str]], dup_recordings: Dict[str, int],
+                    log: ProblemLog) -> Segments:
+    segments = {}
+    for utt, value in tables["segments"].items():
+        parts = value.split()
+        try:
+            rec, start, end = parts[0], float(parts[1]), float(parts[2])
+        except (IndexError, ValueError):
+            log.add("bad_segment", utt, f"malformed line: {value!r}")
+            continue
+        if rec in dup_recordings:
+            log.add("duplicate_id", utt, f"recording {rec} {dup_recordings[rec]} times in wav.scp")
+        elif start < 0 or (end > 0 and end <= start):
+            log.add("bad_segment", utt, f"{rec} from {start} to {end} s")
+        segments[utt] = (rec, start, end if end > 0 else None)  # Kaldi: end -1 = to the end
+    for utt, (rec, _, _) in segments.items():
+        if rec not in tables["wav.scp"] and rec not in dup_recordings:
+            log.add("no_audio_entry", utt, f"recording {rec} not in wav.scp")
+    return segments
+
+
+def _check_tables(utt: str, tables: Dict[str, Dict[str, str]], audio_ids: Set[str], log: ProblemLog,
+                  languages: Sequence[str], translations: bool, src_lang: Optional[str]) -> None:
+    if utt in log.found["duplicate_id"]:  # its rows are ambiguous, so not checked further
+        return
+    if utt not in audio_ids:
+        log.add("no_audio_entry", utt, "not in " + ("segments" if "segments" in tables else "wav.scp"))
+    text = tables["text"].get(utt)
+    if text is None:
+        log.add("no_transcript", utt, "not in text")
+    elif not text.strip():
+        log.add("empty_transcript", utt)
+    lang = tables["utt2lang"].get(utt) if "utt2lang" in tables else src_lang
+    if not lang or not lang.strip():
+        log.add("missing_src_lang", utt, "no utt2lang file" if "utt2lang" not in tables else "")
+    elif lang.strip() not in languages:
+        log.add("unknown_language", utt, f"source {lang.strip()}")
+    if not translations:
+        return
+    if not tables.get("text_tgt", {}).get(utt, "").strip():
+        log.add("missing_translation", utt, "no text_tgt file" if "text_tgt" not in tables else "")
+    tgt = tables.get("utt2tgtlang", {}).get(utt, "").strip()
+    if not tgt:
+        log.add("missing_tgt_lang", utt, "no utt2tgtlang file" if "utt2tgtlang" not in tables else "")
+    elif tgt not in languages:
+        log.add("unknown_language", utt, f"target {tgt}")
+
+
+def output_file(out_data: Path, index: int, utt: str) -> str:
+    """Where the wav of the index-th kept utterance goes; subdirs keep directories small."""
+    return str(out_data / f"{index // FILES_PER_SUBDIR:04d}" / (quote(utt, safe="") + ".wav"))
+
+
+def _audio_jobs(keep: List[str], wav_scp: Dict[str, str], segments: Optional[Segments],
+                out_data: Path) -> List[AudioJob]:
+    index = {utt: i for i, utt in enumerate(keep)}
+    if segments is None:
+        return [AudioJob(wav_scp[u], [(u, 0.0, None, output_file(out_data, index[u], u))]) for u in keep]
+    by_recording: Dict[str, AudioJob] = {}
+    for utt in keep:
+        rec, start, end = segments[utt]
+        job = by_recording.setdefault(rec, AudioJob(wav_scp[rec]))
+        job.cuts.append((utt, start, end, output_file(out_data, index[utt], utt)))
+    return [by_recording[r] for r in sorted(by_recording)]
+
+
+class AudioProblem(Exception):
+    def __init__(self, name: str, detail: str):
+        super().__init__(detail)
+        self.name, self.detail = name, detail
+
+
+def _fix_stream_header(data: bytes) -> bytes:
+    """A wav written to a pipe cannot know its length: its RIFF and data sizes are
+    placeholders (0 when streamed by some tools). Sets them to what arrived."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return data
+    fixed = bytearray(data)
+    struct.pack_into("<I", fixed, 4, len(data) - 8)
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        if chunk == b"data":
+            struct.pack_into("<I", fixed, pos + 4, len(data) - pos - 8)
+            return bytes(fixed)
+        pos += 8 + size + (size & 1)
+    return data
+
+
+def _open_source(source: str):
+    """A file path or a BytesIO of a command's stdout, for soundfile."""
+    source = source.strip()
+    if source.endswith("|"):
+        command = source[:-1].strip()
+        done = subprocess.run(command, shell=True, executable="/bin/bash", capture_output=True)
+        if done.returncode != 0:
+            err = done.stderr.decode(errors="replace").strip().splitlines()
+            raise AudioProblem("unreadable_audio", f"command failed (exit {done.returncode}): {command}"
+                               + (f": {err[-1]}" if err else ""))
+        if not done.stdout:
+            raise AudioProblem("empty_audio", f"no output from: {command}")
+        return BytesIO(_fix_stream_header(done.stdout))
+    if not source:
+        raise AudioProblem("missing_audio", "empty wav.scp entry")
+    if not os.path.isfile(source):
+        raise AudioProblem("missing_audio", source)
+    if os.path.getsize(source) == 0:
+        raise AudioProblem("empty_audio", f"0-byte file {source}")
+    return source
+
+
+def read_audio(source: str) -> Tuple[np.ndarray, int, str]:
+    """(samples x channels array, rate, encoding); 16-bit PCM is kept as int16 so an
+    input that needs no conversion is copied bit for bit."""
+    opened = _open_source(source)
+    try:
+        with sf.SoundFile(opened) as f:
+            encoding = f"{f.format} {f.subtype}"
+            dtype = "int16" if encoding == "WAV PCM_16" else "float32"
+            return f.read(dtype=dtype, always_2d=True), f.samplerate, encoding
+    except Exception as e:  # whatever the decoder makes of a broken file, it is the file's problem
+        raise AudioProblem("unreadable_audio", f"{source.strip()}: {getattr(e, 'error_string', e)}") from e
+
+
+def _to_int16(x: np.ndarray) -> np.ndarray:
+    if x.dtype == np.int16:
+        return x
+    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def _resample(x: np.ndarray, rate: int, fs: int) -> np.ndarray:
+    import torch
+    import torchaudio.functional
+
+    if x.dtype == np.int16:
+        x = x.astype(np.float32) / 32768.0
+    return torchaudio.functional.resample(torch.from_numpy(np.ascontiguousarray(x)), rate, fs).numpy()
+
+
+def convert(x: np.ndarray, rate: int, encoding: str, fs: int) -> Tuple[np.ndarray, List[Tuple[str, str]]]:
+    """(mono int16 samples at fs, conversions done) from a samples x channels array."""
+    done = []
+    channels = x.shape[1]
+    if channels > 1:
+        mono = x.astype(np.float32).mean(axis=1)
+        x = mono / 32768.0 if x.dtype == np.int16 else mono
+        done.append(("downmixed", f"{channels} channels"))
+    else:
+        x = x[:, 0]
+    if rate != fs:
+        x = _resample(x, rate, fs)
+        done.append(("resampled", f"{rate} Hz"))
+    if encoding != "WAV PCM_16":
+        done.append(("reencoded", encoding))
+    return _to_int16(x), done
+
+
+def process_job(job: AudioJob, fs: int) -> List[Tuple[str, Optional[int], List[Tuple[str, str]]]]:
+    """Reads, cuts, converts and writes one job's audio: (utt, samples or None if dropped,
+    problems) per cut. Decoding errors are data problems; write errors are not."""
+    try:
+        audio, rate, encoding = read_audio(job.source)
+    except AudioProblem as p:
+        return [(utt, None, [(p.name, p.detail)]) for utt, _, _, _ in job.cuts]
+    results = []
+    total = audio.shape[0]
+    length = f"recording is {total / rate:.2f} s"
+    for utt, start, end, path in job.cuts:
+        problems = []
+        begin = int(round(start * rate))
+        stop = total if end is None else int(round(end * rate))
+        if total == 0:
+            results.append((utt, None, [("empty_audio", "0 samples")]))
+            continue
+        if begin >= total:
+            results.append((utt, None, [("bad_segment", f"starts at {start} s, {length}")]))
+            continue
+        if stop > total:
+            if stop - total > MAX_SEGMENT_OVERSHOOT_S * rate:
+                results.append((utt, None, [("bad_segment", f"ends at {end} s, {length}")]))
+                continue
+            problems.append(("segment_truncated", f"ends at {end} s, {length}"))
+        piece = audio[begin:min(stop, total)]
+        if piece.shape[0] == 0:
+            results.append((utt, None, [("empty_audio", "0 samples in the segment")]))
+            continue
+        samples, conversions = convert(piece, rate, encoding, fs)
+        problems += conversions
+        if samples.shape[0] == 0:
+            results.append((utt, None, [("empty_audio", "0 samples after resampling")]))
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        sf.write(path, samples, fs, format="WAV", subtype="PCM_16")
+        results.append((utt, int(samples.shape[0]), problems))
+    return results
+
+
+def _init_worker() -> None:
+    # The jobs are the parallelism; torch's own threads (read from this when torch is
+    # first imported, for resampling) would oversubscribe the cores.
+    os.environ["OMP_NUM_THREADS"] = "1"
+
+
+def _run_jobs(jobs: List[AudioJob], fs: int, nj: int, progress: bool) -> Iterator[list]:
+    """Yields each job's results as they finish; each job writes only its own files,
+    so the output does not depend on nj."""
+    bar = tqdm(total=sum(len(j.cuts) for j in jobs), unit="utt", desc="format_data",
+               disable=not progress, mininterval=1.0)
+    work = partial(process_job, fs=fs)
+    pool = None
+    try:
+        if min(nj, len(jobs)) <= 1:
+            results: Iterable = map(work, jobs)
+        else:
+            nj = min(nj, len(jobs))
+            # spawn, not fork: the caller may hold threads (torch) that fork would copy mid-state.
+            pool = multiprocessing.get_context("spawn").Pool(nj, initializer=_init_worker)
+            results = pool.imap_unordered(work, jobs, chunksize=max(1, min(32, len(jobs) // (nj * 8))))
+        for result in results:
+            bar.update(len(result))
+            yield result
+        if pool is not None:
+            pool.close()
+            pool.join()
+    finally:
+        if pool is not None:
+            pool.terminate()
+        bar.close()
+
+
+@dataclass
+class FormatResult:
+    kept: int
+    dropped: int
+    converted: int
+    summary: str
+
+
+def format_data(src: Path, dst: Path, fs: int = 16000, languages: Sequence[str] = ("en", "it"),
+                require_translation: bool = False, src_lang: Optional[str] = None,
+                nj: int = 1, progress: bool = True) -> Optional[FormatResult]:
+    """Formats src into dst (see the module doc); None if dst is already complete.
+    Raises FormatError, leaving dst as it was, when src has no usable utterance."""
+    src, dst = Path(src).resolve(), Path(dst).resolve()
+    if is_done(dst):
+        return None
+    options = {"src": str(src), "fs": fs, "languages": list(languages),
+               "require_translation": require_translation, "src_lang": src_lang}
+    failed_report = dst.with_name(dst.name + ".format_report.txt")
+    log = ProblemLog(PROBLEMS)
+    header = ["format_data report", f"source:      {src}", f"destination: {dst}",
+              f"output:      {fs} Hz mono 16-bit PCM wav; languages: {' '.join(languages)}; "
+              f"translations {'required' if require_translation else 'required if any'}",
+              "An utterance is listed under each problem found; dropped utterances are not converted."]
+    with building_dir(dst, json.dumps(options, sort_keys=True)) as tmp:
+        work = plan(src, tmp / "data", log, languages, require_translation, src_lang)
+        shapes: Dict[str, int] = {}
+        for results in _run_jobs(work.jobs, fs, nj, progress):
+            for utt, samples, problems in results:
+                for name, detail in problems:
+                    log.add(name, utt, detail)
+                if samples is not None:
+                    shapes[utt] = samples
+        keep = sorted(shapes)
+        n_conv = len(log.ids(CONVERTED) & set(keep))
+        summary = (f"format_data: {src} -> {dst}: {len(keep)} of {work.n_input} utterances kept, "
+                   f"{work.n_input - len(keep)} dropped ({log.counts(DROPPED) or 'none'}), "
+                   f"{n_conv} converted ({log.counts(CONVERTED) or 'none'})")
+        if not keep:
+            log.write(failed_report, header, work.n_input, set())
+            raise FormatError(f"no usable utterance in {src} ({summary}); see {failed_report}")
+        # wav.scp names where the files will be once tmp is renamed to dst
+        paths = {utt: str(dst / Path(o).relative_to(tmp)) for j in work.jobs for utt, _, _, o in j.cuts}
+        write_table(tmp / "wav.scp", {u: paths[u] for u in keep})
+        write_table(tmp / "speech_shape", {u: str(shapes[u]) for u in keep})
+        for name, rows in work.tables.items():
+            write_table(tmp / name, {u: rows[u] for u in keep})
+        write_table(tmp / "spk2utt", speakers_to_utterances({u: work.tables["utt2spk"][u] for u in keep}))
+        log.write(tmp / "format_report.txt", header, work.n_input, set(keep))
+    failed_report.unlink(missing_ok=True)
+    return FormatResult(len(keep), work.n_input - len(keep), n_conv,
+                        f"{summary}; report: {dst / 'format_report.txt'}")
