@@ -43,6 +43,7 @@ token_dir=data/token_list
 train_data=${dumpdir}/raw/${train_set}_filtered
 mkdir -p "${expdir}"
 timing=${expdir}/timing.txt
+echo "# $(date '+%Y-%m-%d %H:%M') stages ${stage}-${stop_stage}" >> "${timing}"
 stage_start() { t0=$(date +%s); log "Stage $1: $2"; }
 stage_end() { echo "stage $1 ($2): $(( $(date +%s) - t0 )) s" >> "${timing}"; }
 run_stage() { [ "${stage}" -le "$1" ] && [ "${stop_stage}" -ge "$1" ]; }
