@@ -216,10 +216,11 @@ class FamaModel(AbsESPnetModel):
             frac_asr = is_asr.float().mean()
             stats.update(self.task_stats("", task, loss, ntok))
             stats["asr_fraction"] = frac_asr
-            # Per-task losses of this micro-batch; NaN (skipped in ESPnet's averages) if not drawn.
-            nan = loss.new_tensor(math.nan)
-            stats["loss_asr"] = loss.detach() if bool(is_asr.all()) else nan
-            stats["loss_st"] = loss.detach() if has_st and not bool(is_asr.any()) else nan
+            if has_st:
+                # Per-task losses of this micro-batch; NaN (skipped in ESPnet's averages) if not drawn.
+                nan = loss.new_tensor(math.nan)
+                stats["loss_asr"] = loss.detach() if bool(is_asr.all()) else nan
+                stats["loss_st"] = loss.detach() if not bool(is_asr.any()) else nan
         else:
             # Validation scores every task the data supports and sums them (FBK valid_step).
             loss = enc.new_zeros(())
