@@ -249,6 +249,7 @@ class FamaConformerEncoder(AbsEncoder):
         interctc_layer_idx: Sequence[int] = (),
         batch_unsafe_relative_shift: bool = False,
         sync_batchnorm: bool = True,
+        scale_embedding: bool = True,
         max_positions: int = 12000,
     ):
         super().__init__()
@@ -269,7 +270,8 @@ class FamaConformerEncoder(AbsEncoder):
         self._output_size = output_size
         self.interctc_layer_idx = list(interctc_layer_idx)
         self.subsample = Conv1dSubsampler(input_size, conv_channels, output_size, list(conv_kernel_sizes))
-        self.embed_scale = math.sqrt(output_size)
+        # fairseq's --no-scale-embedding turns the sqrt(d_model) input scaling off.
+        self.embed_scale = math.sqrt(output_size) if scale_embedding else 1.0
         self.dropout = nn.Dropout(dropout_rate)
         self.conformer_layers = nn.ModuleList(
             ConformerBlock(output_size, attention_heads, linear_units, cnn_module_kernel, dropout_rate,
