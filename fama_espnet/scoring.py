@@ -21,6 +21,16 @@ def wer(refs: List[str], hyps: List[str]) -> Dict[str, float]:
     return {"wer": 100.0 * errors / max(1, words), "errors": errors, "words": words}
 
 
+def score_groups(refs: Dict[str, str], hyps: Dict[str, str], task: str,
+                 groups: Dict[str, str]) -> Dict[str, Dict[str, float]]:
+    """Scores of all utterances ("all") and of each group (e.g. "en", "en-it")."""
+    out = {"all": score_table(refs, hyps, task)}
+    for g in sorted(set(groups[u] for u in refs)):
+        ids = [u for u in refs if groups[u] == g]
+        out[g] = score_table({u: refs[u] for u in ids}, hyps, task)
+    return out
+
+
 def score_table(refs: Dict[str, str], hyps: Dict[str, str], task: str) -> Dict[str, float]:
     missing = sorted(set(refs) - set(hyps))
     if missing:

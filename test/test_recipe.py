@@ -48,7 +48,9 @@ def test_every_stage_then_rerun_skips(tmp_path):
     first = run(recipe, *opts)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     results = (recipe / "RESULTS.md").read_text()
-    assert "| test | ASR | WER" in results and "| test | ST | BLEU" in results
+    for row in ("| test | ASR | en | WER", "| test | ASR | it | WER", "| test | ST | en-it | BLEU",
+                "| test | ST | it-en | BLEU", "| test | ST | all | BLEU"):
+        assert row in results, row
     assert "![loss]" in results and "Wall time per stage" in results
     assert (recipe / "exp" / "fama_mini.zip").exists()
     assert (recipe / "dump" / "raw" / "train" / "format_report.txt").exists()

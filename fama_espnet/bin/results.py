@@ -39,11 +39,14 @@ def main(argv=None) -> None:
         s = yaml.safe_load(f.read_text())
         done = yaml.safe_load((f.parent / ".done").read_text()) if (f.parent / ".done").exists() else {}
         name, _, task = f.parent.name.rpartition("_")
-        metric = (f"WER {s['wer']:.1f} (raw {s['wer_raw']:.1f})" if "wer" in s
-                  else f"BLEU {s['bleu']:.1f}, chrF {s['chrf']:.1f}")
-        rows.append(f"| {name} | {task.upper()} | {metric} | {s['utterances']} | {done.get('ctc_weight', 0.0)} |")
-    lines = [f"# Results", "", f"- command: `{a.command}`", f"- date: {datetime.now():%Y-%m-%d %H:%M}",
-             f"- machine: {machine()}", "", "| test set | task | score | utts | CTC weight |", "|---|---|---|---|---|",
+        for group, g in s.items():
+            metric = (f"WER {g['wer']:.1f} (raw {g['wer_raw']:.1f})" if "wer" in g
+                      else f"BLEU {g['bleu']:.1f}, chrF {g['chrf']:.1f}")
+            rows.append(f"| {name} | {task.upper()} | {group} | {metric} | {g['utterances']} "
+                        f"| {done.get('ctc_weight', 0.0)} |")
+    lines = ["# Results", "", f"- command: `{a.command}`", f"- date: {datetime.now():%Y-%m-%d %H:%M}",
+             f"- machine: {machine()}", "",
+             "| test set | task | language | score | utts | CTC weight |", "|---|---|---|---|---|---|",
              *rows, ""]
     if a.timing and a.timing.exists():
         lines += ["## Wall time per stage", "", "```", a.timing.read_text().rstrip(), "```", ""]

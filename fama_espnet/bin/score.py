@@ -1,5 +1,6 @@
 """Score one decoding: `python -m fama_espnet.bin.score --data D --task asr|st --decode_dir OUT`.
-Writes OUT/scores.yaml (WER raw + normalised for ASR; BLEU + chrF for ST)."""
+Writes OUT/scores.yaml (WER raw + normalised for ASR; BLEU + chrF for ST), for all
+utterances and per language (ASR) or direction (ST, e.g. en-it)."""
 import argparse
 import os
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from fama_espnet.data.kaldi_dir import read_table
-from fama_espnet.scoring import score_table
+from fama_espnet.scoring import score_groups
 
 
 def main(argv=None) -> None:
@@ -17,7 +18,13 @@ def main(argv=None) -> None:
     p.add_argument("--decode_dir", required=True, type=Path)
     a = p.parse_args(argv)
     refs = read_table(a.data / ("text" if a.task == "asr" else "text_tgt"))
-    scores = score_table(refs, read_table(a.decode_dir / "text"), a.task)
+    src = read_table(a.data / "utt2lang")
+    if a.task == "asr":
+        groups = {u: src[u] for u in refs}
+    else:
+        tgt = read_table(a.data / "utt2tgtlang")
+        groups = {u: f"{src[u]}-{tgt[u]}" for u in refs}
+    scores = score_groups(refs, read_table(a.decode_dir / "text"), a.task, groups)
     tmp = a.decode_dir / "scores.yaml.tmp"
     tmp.write_text(yaml.safe_dump(scores, sort_keys=False))
     os.replace(tmp, a.decode_dir / "scores.yaml")
