@@ -11,7 +11,7 @@ FAMA's rules (fbk_works/FAMA.md generate commands), each a scorer or a hook:
   end of search         an utterance stops once `beam` hypotheses have ended, as fairseq
 """
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Tuple
 
 import torch
 from torch import Tensor

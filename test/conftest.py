@@ -2,7 +2,6 @@
 from pathlib import Path
 from typing import List
 
-import numpy as np
 import pytest
 import soundfile as sf
 
