@@ -9,6 +9,7 @@ from typing import Iterable, List, Sequence
 
 import sentencepiece as spm
 
+from fama_espnet.data.kaldi_dir import write_text
 from fama_espnet.model import lang_tag
 
 BLANK, UNK, SOS_EOS = "<blank>", "<unk>", "<sos/eos>"
@@ -45,8 +46,5 @@ def token_list(spm_model: str) -> List[str]:
 
 def write_token_list(spm_model: str, path: str) -> List[str]:
     tokens = token_list(spm_model)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(tokens) + "\n")
-    os.replace(tmp, path)
+    write_text(Path(path), "\n".join(tokens) + "\n")
     return tokens

@@ -1,13 +1,12 @@
 """Summarise a formatted data dir (hours and utterances per language, durations, token
 lengths) into DIR/stats.yaml: `python -m fama_espnet.bin.data_stats --data D [--bpemodel M]`."""
 import argparse
-import os
 from collections import defaultdict
 from pathlib import Path
 
 import yaml
 
-from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.data.kaldi_dir import read_table, write_text
 
 FS = 16000
 
@@ -34,9 +33,7 @@ def main(argv=None) -> None:
             if (a.data / name).exists():
                 lens = sorted(len(sp.encode(t)) for t in read_table(a.data / name).values())
                 stats[f"{name}_tokens"] = {"median": lens[len(lens) // 2], "max": lens[-1]}
-    tmp = a.data / "stats.yaml.tmp"
-    tmp.write_text(yaml.safe_dump(stats, sort_keys=False))
-    os.replace(tmp, a.data / "stats.yaml")
+    write_text(a.data / "stats.yaml", yaml.safe_dump(stats, sort_keys=False))
     print(f"{a.data}: {stats}")
 
 

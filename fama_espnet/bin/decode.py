@@ -7,14 +7,13 @@ OUT (with .done) is skipped.
 """
 import argparse
 import logging
-import os
 from pathlib import Path
 
 import soundfile as sf
 import yaml
 from tqdm import tqdm
 
-from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.data.kaldi_dir import read_table, write_table, write_text
 from fama_espnet.inference import FamaSpeech2Text
 
 
@@ -41,8 +40,14 @@ def main(argv=None) -> None:
     missing = sorted(set(wavs) - set(langs))
     if missing:
         raise SystemExit(f"{a.data}: no language for {len(missing)} utterances, e.g. {missing[:5]}")
-    # Sorting by duration keeps padding (and wasted compute) low inside each batch.
-    utts = sorted(wavs, key=lambda u: sf.info(wavs[u]).frames)
+    # Sorting by duration keeps padding (and wasted compute) low inside each batch; formatted
+    # dirs carry the lengths in speech_shape, so audio headers are read only without one.
+    shape_file = a.data / "speech_shape"
+    if shape_file.exists():
+        lengths = {u: int(n.split(",")[0]) for u, n in read_table(shape_file).items()}
+    else:
+        lengths = {u: sf.info(wavs[u]).frames for u in wavs}
+    utts = sorted(wavs, key=lambda u: lengths[u])
     hyps = {}
     for i in tqdm(range(0, len(utts), a.batch_size), desc=f"decode {a.data.name} {a.task}", unit="batch"):
         chunk = utts[i : i + a.batch_size]
@@ -51,9 +56,8 @@ def main(argv=None) -> None:
             hyps[u] = nbest[0].text if nbest else ""
     a.output.mkdir(parents=True, exist_ok=True)
     write_table(a.output / "text", hyps)
-    with open(a.output / ".done.tmp", "w") as f:
-        yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task, **options}, f)
-    os.replace(a.output / ".done.tmp", a.output / ".done")
+    write_text(a.output / ".done", yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task,
+                                                   **options}))
 
 
 if __name__ == "__main__":

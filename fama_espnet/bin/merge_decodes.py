@@ -1,12 +1,11 @@
 """Join the outputs of job-parallel decoding: `python -m fama_espnet.bin.merge_decodes
 --parts OUT/logdir/output.* --output OUT [--config decode.yaml --model M]`."""
 import argparse
-import os
 from pathlib import Path
 
 import yaml
 
-from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.data.kaldi_dir import read_table, write_table, write_text
 
 
 def main(argv=None) -> None:
@@ -30,9 +29,7 @@ def main(argv=None) -> None:
     write_table(a.output / "text", merged)
     info = yaml.safe_load(a.config.read_text()) if a.config else {}
     info.update(model=a.model, parts=len(a.parts), utterances=len(merged))
-    tmp = a.output / ".done.tmp"
-    tmp.write_text(yaml.safe_dump(info, sort_keys=False))
-    os.replace(tmp, a.output / ".done")
+    write_text(a.output / ".done", yaml.safe_dump(info, sort_keys=False))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from pathlib import Path
 import torch
 import yaml
 
+from fama_espnet.data.kaldi_dir import write_text
+
 CURVES = ("loss", "loss_ctc_inter", "loss_att", "loss_ctc", "acc", "optim0_lr0")
 
 
@@ -55,9 +57,7 @@ def main(argv=None) -> None:
         if images:
             lines += [f"## Training curves: {d.name}", ""]
             lines += [f"![{c}]({os.path.relpath(d / 'images' / f'{c}.png', a.out.parent)})" for c in images] + [""]
-    tmp = a.out.with_name(a.out.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, a.out)
+    write_text(a.out, "\n".join(lines) + "\n")
     print("\n".join(rows))
 
 

@@ -2,12 +2,11 @@
 Writes OUT/scores.yaml (WER raw + normalised for ASR; BLEU + chrF for ST), for all
 utterances and per language (ASR) or direction (ST, e.g. en-it)."""
 import argparse
-import os
 from pathlib import Path
 
 import yaml
 
-from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.data.kaldi_dir import read_table, write_text
 from fama_espnet.scoring import score_groups
 
 
@@ -25,9 +24,7 @@ def main(argv=None) -> None:
         tgt = read_table(a.data / "utt2tgtlang")
         groups = {u: f"{src[u]}-{tgt[u]}" for u in refs}
     scores = score_groups(refs, read_table(a.decode_dir / "text"), a.task, groups)
-    tmp = a.decode_dir / "scores.yaml.tmp"
-    tmp.write_text(yaml.safe_dump(scores, sort_keys=False))
-    os.replace(tmp, a.decode_dir / "scores.yaml")
+    write_text(a.decode_dir / "scores.yaml", yaml.safe_dump(scores, sort_keys=False))
     print(f"{a.decode_dir}: {scores}")
 
 

@@ -28,6 +28,14 @@ class Utterance:
     tgt_lang: Optional[str] = None
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a whole file under a temporary name, then rename: readers never see half of it."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def write_table(path: Path, rows: Dict[str, str]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
