@@ -1,4 +1,5 @@
 """Our FAMA architecture against FBK-fairseq's own outputs (../shared/oracle/fbk_fairseq)."""
+import json
 import os
 from pathlib import Path
 
@@ -93,3 +94,25 @@ def test_decoder_logprobs_match_fairseq(oracle_model, refs):
     lprobs = torch.log_softmax(logits, -1)
     for i in range(len(prev)):
         np.testing.assert_allclose(lprobs[i].numpy(), ref[f"batch__utt{i}__dec_lprobs"], atol=TOL, rtol=0)
+
+
+@pytest.mark.parametrize("mode,ctc_weight", [("standard", 0.0), ("jointctc", 0.2)])
+def test_decoding_reproduces_fairseq_generate(oracle_model, refs, mode, ctc_weight):
+    """FAMA's two generate commands (with --max-len-b 30): same 1-best tokens and the
+    same length-normalised score. Lower n-best ranks may differ: fairseq expands
+    2 x beam candidates and finalises </s> among them, ESPnet expands beam x vocab."""
+    from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
+
+    inputs, _ = refs
+    x, lengths = batch(inputs)
+    generated = json.loads((ORACLE / "generate_hyps.json").read_text())["results"]["asr"][mode]["hypotheses"]
+    by_id = {h["id"]: h for h in generated}
+    tags = torch.tensor([by_id[f"utt{i}"]["prefix_tokens"][0] for i in range(len(lengths))])
+    search = FamaBeamSearch(oracle_model, DecodingOptions(ctc_weight=ctc_weight, max_len=30))
+    with torch.no_grad():
+        enc, enc_lens, _ = oracle_model.encode(x, lengths)
+        results = search.decode(enc, enc_lens, tags)
+    for i, nbest in enumerate(results):
+        best, ref = nbest[0], by_id[f"utt{i}"]["nbest"][0]
+        assert best.yseq.tolist()[1:] == ref["tokens"], f"utt{i}"
+        assert float(best.score) / (len(best.yseq) - 1) == pytest.approx(ref["score"], abs=1e-4)
