@@ -7,7 +7,7 @@
 import argparse
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -32,9 +32,10 @@ class Result:
     score: float  # length-normalised log-probability (the ranking score)
 
 
-def load_model(config: Union[str, Path], model_file: Union[str, Path], device: str = "cpu") -> FamaModel:
+def load_model(config: Union[str, Path], model_file: Union[str, Path],
+               device: str = "cpu") -> Tuple[FamaModel, argparse.Namespace]:
     """Build from a training config.yaml and load weights, every key accounted for
-    (ESPnet's own loader is strict=False and would hide a mismatch)."""
+    (ESPnet's own loader is strict=False and would hide a mismatch). -> (model, config)"""
     with open(config, encoding="utf-8") as f:
         args = argparse.Namespace(**yaml.safe_load(f))
     model = FamaTask.build_model(args)
@@ -47,7 +48,7 @@ def load_model(config: Union[str, Path], model_file: Union[str, Path], device: s
             f"unexpected {sorted(unexpected)[:5]}"
         )
     model.load_state_dict(state)
-    return model.to(device).eval()
+    return model.to(device).eval(), args
 
 
 class FamaSpeech2Text:
@@ -55,11 +56,9 @@ class FamaSpeech2Text:
 
     def __init__(self, s2t_train_config: Union[str, Path], s2t_model_file: Union[str, Path],
                  bpemodel: Optional[str] = None, device: str = "cpu", **decoding):
-        with open(s2t_train_config, encoding="utf-8") as f:
-            conf = yaml.safe_load(f)
-        self.model = load_model(s2t_train_config, s2t_model_file, device)
+        self.model, conf = load_model(s2t_train_config, s2t_model_file, device)
         self.device = device
-        self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=bpemodel or conf["bpemodel"])
+        self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=bpemodel or conf.bpemodel)
         self.converter = TokenIDConverter(token_list=self.model.token_list)
         self.options = replace(DecodingOptions(), **decoding)
         self.search = FamaBeamSearch(self.model, self.options)
