@@ -58,7 +58,11 @@ class FamaSpeech2Text:
                  bpemodel: Optional[str] = None, device: str = "cpu", **decoding):
         self.model, conf = load_model(s2t_train_config, s2t_model_file, device)
         self.device = device
-        self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=bpemodel or conf.bpemodel)
+        bpemodel = Path(bpemodel or conf.bpemodel)
+        if not bpemodel.is_file():
+            raise FileNotFoundError(f"sentencepiece model {bpemodel} (bpemodel of {s2t_train_config}) not found")
+        # Resolved now: the tokenizer opens it lazily, perhaps after the caller changed directory.
+        self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=str(bpemodel.resolve()))
         self.converter = TokenIDConverter(token_list=self.model.token_list)
         self.options = replace(DecodingOptions(), **decoding)
         self.search = FamaBeamSearch(self.model, self.options)
@@ -83,6 +87,18 @@ class FamaSpeech2Text:
     @staticmethod
     def decoding_option_names() -> List[str]:
         return [f.name for f in fields(DecodingOptions)]
+
+    @classmethod
+    def read_decoding_config(cls, path: Optional[Union[str, Path]]) -> dict:
+        """Decoding options from a yaml (e.g. conf/decode_fama.yaml); unknown keys are an error."""
+        if path is None:
+            return {}
+        with open(path, encoding="utf-8") as f:
+            options = yaml.safe_load(f) or {}
+        bad = sorted(set(options) - set(cls.decoding_option_names()))
+        if bad:
+            raise ValueError(f"{path}: unknown decoding options {bad}; known: {cls.decoding_option_names()}")
+        return options
 
     def __call__(self, speech: Union[np.ndarray, torch.Tensor], tgt_lang: str) -> List[Result]:
         return self.batch_decode([speech], [tgt_lang])[0]

@@ -30,10 +30,10 @@ def main(argv=None) -> None:
     if (a.output / ".done").exists():
         logging.info(f"{a.output} already decoded")
         return
-    options = yaml.safe_load(a.config.read_text()) if a.config else {}
-    bad = sorted(set(options) - set(FamaSpeech2Text.decoding_option_names()))
-    if bad:
-        raise SystemExit(f"{a.config}: unknown decoding options {bad}")
+    try:
+        options = FamaSpeech2Text.read_decoding_config(a.config)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
     s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
     wavs = read_table(a.data / "wav.scp")
     langs = read_table(a.data / ("utt2lang" if a.task == "asr" else "utt2tgtlang"))
