@@ -23,6 +23,12 @@ from espnet2.legacy.nets.scorer_interface import BatchScorerInterface
 from fama_espnet.scorers import FamaCTCPrefixScorer, NgramBlockScorer, TokenPenaltyScorer
 
 
+# When fewer than `beam` real candidates remain (the forced-</s> step), ESPnet's top-k
+# still fills the beam, with -inf (banned), LOG_ZERO (-1e10, ended slot) or CTC-blank
+# (0.2 * -1e10) scores. Any real hypothesis scores far above this.
+NOT_A_HYPOTHESIS = -1e9
+
+
 @dataclass(frozen=True)
 class DecodingOptions:
     beam_size: int = 5            # --beam 5
@@ -85,7 +91,7 @@ class FamaBeamSearch(BatchBeamSearch):
         # One step past max_len: EosAtMaxLength ends every hypothesis before ESPnet's
         # own final step would append an unscored </s>.
         results = self.forward(x=enc, x_lengths=enc_lens, maxlenratio=-(self.options.max_len + 1))
-        return [r[: self.options.nbest] for r in results]
+        return [[h for h in r if float(h.score) > NOT_A_HYPOTHESIS][: self.options.nbest] for r in results]
 
     def init_hyp(self, x: Tensor, x_lengths: Optional[Tensor] = None):
         hyps = super().init_hyp(x, x_lengths)

@@ -8,6 +8,7 @@ ReLU FFN, final LayerNorm). What differs, and is replaced here:
   - LayerNorm eps is 1e-5 (ESPnet uses 1e-12).
 """
 import math
+from typing import List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -93,3 +94,58 @@ class FamaTransformerDecoder(TransformerDecoder):
     def token_embedding(self) -> nn.Embedding:
         """The raw token embedding (FAMA's final CTC adds the language tag's row)."""
         return self.embed[0]
+
+    # ------------------------------------------------------------------ incremental decoding
+    # ESPnet's forward_one_step re-projects every previous position's keys/values and the
+    # whole encoder output at each step, for every hypothesis. The fast search instead keeps
+    # self-attention keys/values per hypothesis and projects the encoder output once per
+    # utterance, shared by its beams. Same math, per position.
+
+    def memory_kv(self, memory: Tensor) -> List[Tuple[Tensor, Tensor]]:
+        """Cross-attention keys and values of every layer: [B, heads, T, d_k] each."""
+        out = []
+        for layer in self.decoders:
+            att = layer.src_attn
+            b, t, _ = memory.shape
+            k = att.linear_k(memory).view(b, t, att.h, att.d_k).transpose(1, 2)
+            v = att.linear_v(memory).view(b, t, att.h, att.d_k).transpose(1, 2)
+            out.append((k, v))
+        return out
+
+    def step(self, tokens: Tensor, position: int, cache: Optional[List[Tuple[Tensor, Tensor]]],
+             memory_kv: List[Tuple[Tensor, Tensor]], memory_mask: Tensor) -> Tuple[Tensor, List[Tuple[Tensor, Tensor]]]:
+        """One decoder position for [B, K] hypotheses (K beams of each of B utterances).
+
+        tokens: [B, K] ids at `position` (0 for <sos>); cache: per layer self-attention
+        (keys, values) [B, K, heads, position, d_k], or None at position 0; memory_mask:
+        [B, T] True on real frames. -> (log-probs [B, K, V], cache grown by one position).
+        """
+        b, k = tokens.shape
+        x = self.embed[0](tokens) * self.embed[1].xscale + self.embed[1].pe[FAIRSEQ_POSITION_OFFSET + position].to(
+            self.embed[0].weight.dtype)
+        pad = ~memory_mask[:, None, None, :]  # [B, 1, 1, T]
+        new_cache = []
+        for i, layer in enumerate(self.decoders):
+            att = layer.self_attn
+            h = layer.norm1(x)
+            q = att.linear_q(h).view(b, k, att.h, 1, att.d_k)
+            key = att.linear_k(h).view(b, k, att.h, 1, att.d_k)
+            val = att.linear_v(h).view(b, k, att.h, 1, att.d_k)
+            if cache is not None:
+                key = torch.cat([cache[i][0], key], dim=3)
+                val = torch.cat([cache[i][1], val], dim=3)
+            new_cache.append((key, val))
+            w = torch.softmax(q @ key.transpose(-1, -2) / math.sqrt(att.d_k), dim=-1)
+            x = x + att.linear_out((w @ val).reshape(b, k, att.h * att.d_k))
+
+            src = layer.src_attn
+            h = layer.norm2(x)
+            q = src.linear_q(h).view(b, k, src.h, src.d_k).transpose(1, 2)  # [B, heads, K, d_k]
+            mk, mv = memory_kv[i]
+            scores = (q @ mk.transpose(-1, -2) / math.sqrt(src.d_k)).masked_fill(pad, torch.finfo(q.dtype).min)
+            w = torch.softmax(scores, dim=-1).masked_fill(pad, 0.0)
+            x = x + src.linear_out((w @ mv).transpose(1, 2).reshape(b, k, src.h * src.d_k))
+
+            x = x + layer.feed_forward(layer.norm3(x))
+        logits = self.output_layer(self.after_norm(x))
+        return torch.log_softmax(logits.float(), dim=-1), new_cache

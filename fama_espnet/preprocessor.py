@@ -1,5 +1,5 @@
 """Turns one data row (waveform, transcript, translation, languages) into model inputs."""
-from typing import Dict, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 
@@ -15,11 +15,14 @@ LANG_KEYS = ("src_lang", "tgt_lang")
 
 class FamaPreprocessor(AbsPreprocessor):
     """`text`/`text_tgt`: sentencepiece ids (no tag, no </s>); `src_lang`/`tgt_lang`:
-    the language code ("en") -> the id of its `<lang:en>` tag, shape (1,)."""
+    the language code ("en") -> the id of its `<lang:en>` tag, shape (1,). `speech`: a
+    mono waveform, or (frames, feature_dim) features when feature_dim is given."""
 
     def __init__(self, train: bool, token_list: Union[str, Sequence[str]], bpemodel: str,
-                 languages: Sequence[str] = ("en", "it"), unk_symbol: str = "<unk>"):
+                 languages: Sequence[str] = ("en", "it"), unk_symbol: str = "<unk>",
+                 feature_dim: Optional[int] = None):
         super().__init__(train)
+        self.feature_dim = feature_dim
         self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=bpemodel)
         self.converter = TokenIDConverter(token_list=token_list, unk_symbol=unk_symbol)
         missing = [lang_tag(x) for x in languages if lang_tag(x) not in self.converter.token2id]
@@ -31,7 +34,10 @@ class FamaPreprocessor(AbsPreprocessor):
         out = dict(data)
         speech = data.get("speech")
         if speech is not None:
-            if speech.ndim != 1:
+            if self.feature_dim is not None and (speech.ndim != 2 or speech.shape[1] != self.feature_dim):
+                raise ValueError(f"utterance {uid}: speech must be (frames, {self.feature_dim}) features, "
+                                 f"got shape {speech.shape}")
+            if self.feature_dim is None and speech.ndim != 1:
                 raise ValueError(f"utterance {uid}: speech must be mono, got shape {speech.shape}")
             out["speech"] = speech.astype(np.float32)
         for key in TEXT_KEYS:

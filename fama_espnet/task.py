@@ -94,6 +94,7 @@ class FamaTask(AbsTask):
             token_list=args.token_list,
             bpemodel=args.bpemodel,
             languages=args.model_conf.get("languages", ("en", "it")),
+            feature_dim=args.input_size,  # features given by the data (no front-end)
         )
 
     @classmethod

@@ -26,7 +26,7 @@ def tiny_config(tmp_path, name):
     return path
 
 
-def train(corpus, config, out, names, *extra, data=None):
+def train(corpus, config, out, names, *extra, data=None, speech_type="sound"):
     data_dir, tokens, spm = corpus
     data_dir = data or data_dir
     cmd = ["--config", str(config), "--output_dir", str(out), "--token_list", str(tokens),
@@ -34,6 +34,8 @@ def train(corpus, config, out, names, *extra, data=None):
            "--train_shape_file", str(data_dir / "speech_shape"),
            "--valid_shape_file", str(data_dir / "speech_shape")]
     for arg in data_args(data_dir, names):
+        if arg.endswith(",speech,sound"):
+            arg = arg[: -len("sound")] + speech_type
         cmd += ["--train_data_path_and_name_and_type", arg, "--valid_data_path_and_name_and_type", arg]
     main(cmd + list(extra))
 

@@ -1,0 +1,18 @@
+# How jobs run: utils/slurm.sh submits each job with `sbatch --wait` (the stages add
+# --gpu N, which becomes --gres=gpu:N); utils/run.sh runs them on this machine.
+# Slurm is the default: set partition, account, ... in conf/slurm.conf (shell lines,
+# see utils/slurm.sh) or $FAMA_SBATCH_OPTS. FAMA_BACKEND=local runs everything here.
+# Multi-node training: ./run.sh --num_nodes N wraps train_cmd (local/multinode.sh).
+case "${FAMA_BACKEND:-slurm}" in
+  slurm)
+    # Step 1 of FAMA took FBK's 16 A100s weeks: ask for the longest time the partition allows
+    # and resubmit (training resumes from its last checkpoint) if it is hit.
+    export train_cmd="utils/slurm.sh --time 7-00:00:00 --num_threads 8 --mem 200G"
+    export decode_cmd="utils/slurm.sh --time 1-00:00:00 --num_threads 2 --mem 32G" ;;
+  local)
+    export train_cmd="utils/run.sh"
+    export decode_cmd="utils/run.sh" ;;
+  *)
+    echo "cmd.sh: FAMA_BACKEND='${FAMA_BACKEND}' is neither slurm nor local" >&2
+    return 1 2>/dev/null || exit 1 ;;
+esac
