@@ -38,6 +38,7 @@ class DecodingOptions:
     max_len: int = 200            # fairseq's default --max-len-b 200 (tokens incl. the tag)
     normalize_length: bool = True # fairseq ranks by score / length (--lenpen 1)
     nbest: int = 1
+    search: str = "fast"          # "fast" (fast_beam_search.py) or "espnet" (this module, the reference)
 
 
 class EosAtMaxLength(BatchScorerInterface):

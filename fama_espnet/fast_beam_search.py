@@ -51,14 +51,9 @@ class FastBeamSearch:
         self.unk = model.token_list.index("<unk>") if "<unk>" in model.token_list else None
 
     @torch.no_grad()
-    def decode(self, enc: Tensor, enc_lens: Tensor, tags: Tensor,
-               autocast_dtype: Optional[torch.dtype] = None) -> List[List[Hypothesis]]:
+    def decode(self, enc: Tensor, enc_lens: Tensor, tags: Tensor) -> List[List[Hypothesis]]:
         """n-best lists for a padded batch of encoder outputs, one target tag each."""
-        with torch.autocast(enc.device.type, dtype=autocast_dtype or torch.float32,
-                            enabled=autocast_dtype is not None):
-            return self._decode(enc, enc_lens.to(enc.device), tags.view(-1).to(enc.device))
-
-    def _decode(self, enc: Tensor, enc_lens: Tensor, tags: Tensor) -> List[List[Hypothesis]]:
+        enc_lens, tags = enc_lens.to(enc.device), tags.view(-1).to(enc.device)
         opt, model, dec = self.options, self.model, self.model.decoder
         n_utt, beam, vocab, device = enc.size(0), opt.beam_size, self.vocab, enc.device
         memory_kv = dec.memory_kv(enc)

@@ -5,6 +5,7 @@
     s2t.batch_decode([wav1, wav2], ["en", "it"])   # utterance-batched search
 """
 import argparse
+import logging
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
@@ -17,9 +18,11 @@ from espnet2.text.build_tokenizer import build_tokenizer
 from espnet2.text.token_id_converter import TokenIDConverter
 
 from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
+from fama_espnet.fast_beam_search import FastBeamSearch
 from fama_espnet.model import FamaModel
 from fama_espnet.task import FamaTask
 
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 # ESPnet exp dirs hold several averaged models; the most useful first.
 MODEL_FILES = ("model.pth", "valid.total_count.ave.pth", "valid.acc.ave.pth", "valid.loss.ave.pth")
 
@@ -55,7 +58,7 @@ class FamaSpeech2Text:
     """Argument names are the packed zip's meta.yaml keys (ESPnet model-zoo convention)."""
 
     def __init__(self, s2t_train_config: Union[str, Path], s2t_model_file: Union[str, Path],
-                 bpemodel: Optional[str] = None, device: str = "cpu", **decoding):
+                 bpemodel: Optional[str] = None, device: str = "cpu", dtype: str = "float32", **decoding):
         self.model, conf = load_model(s2t_train_config, s2t_model_file, device)
         self.device = device
         bpemodel = Path(bpemodel or conf.bpemodel)
@@ -65,7 +68,13 @@ class FamaSpeech2Text:
         self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=str(bpemodel.resolve()))
         self.converter = TokenIDConverter(token_list=self.model.token_list)
         self.options = replace(DecodingOptions(), **decoding)
-        self.search = FamaBeamSearch(self.model, self.options)
+        searches = {"fast": FastBeamSearch, "espnet": FamaBeamSearch}
+        if self.options.search not in searches:
+            raise ValueError(f"search must be one of {sorted(searches)}, got {self.options.search!r}")
+        self.search = searches[self.options.search](self.model, self.options)
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+        self.dtype = DTYPES[dtype]
         # Tags and special symbols never reach the output text.
         self.hidden = {self.model.sos, self.model.blank_id, *self.model.lang_ids.values()}
 
@@ -110,12 +119,26 @@ class FamaSpeech2Text:
         if unknown:
             raise ValueError(f"unknown target language(s) {unknown}; the model has {sorted(self.model.lang_ids)}")
         waves = [torch.as_tensor(np.asarray(s), dtype=torch.float32) for s in speeches]
-        lengths = torch.tensor([len(w) for w in waves])
-        batch = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True).to(self.device)
-        enc, enc_lens, _ = self.model.encode(batch, lengths.to(self.device))
-        tags = torch.tensor([self.model.lang_ids[x] for x in tgt_langs], device=self.device)
-        nbests = self.search.decode(enc, enc_lens, tags)
-        return [[self.result(h) for h in nbest] for nbest in nbests]
+        tags = [self.model.lang_ids[x] for x in tgt_langs]
+        return [[self.result(h) for h in nbest] for nbest in self._decode(waves, tags)]
+
+    def _decode(self, waves: List[torch.Tensor], tags: List[int]) -> list:
+        """Encoder + search on one padded batch; a batch that runs out of device memory
+        is split in two and retried (a single utterance that does not fit re-raises)."""
+        try:
+            lengths = torch.tensor([len(w) for w in waves], device=self.device)
+            batch = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True).to(self.device)
+            with torch.autocast(batch.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32):
+                enc, enc_lens, _ = self.model.encode(batch, lengths)
+                return self.search.decode(enc, enc_lens, torch.tensor(tags, device=self.device))
+        except torch.OutOfMemoryError:
+            if len(waves) == 1:
+                raise
+            logging.warning(f"out of memory decoding {len(waves)} utterances; splitting the batch")
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            half = len(waves) // 2
+            return self._decode(waves[:half], tags[:half]) + self._decode(waves[half:], tags[half:])
 
     def result(self, hyp) -> Result:
         ids = [int(t) for t in hyp.yseq.tolist() if int(t) not in self.hidden]

@@ -68,6 +68,42 @@ def test_packed_zip_loads_with_from_pretrained_and_model_zoo(corpus, tiny_exp, t
 def test_decode_cli_writes_every_utterance(corpus, tiny_exp, tmp_path):
     out = tmp_path / "dec"
     decode(["--model", str(tiny_exp), "--data", str(corpus[0]), "--task", "st", "--output", str(out),
-            "--batch_size", "5"])
+            "--batch_seconds", "8"])
     hyps = read_table(out / "text")
     assert set(hyps) == set(read_table(corpus[0] / "wav.scp")) and (out / ".done").exists()
+
+
+def test_length_batches_respect_the_padded_budget():
+    from fama_espnet.bin.decode import length_batches
+
+    seconds = {"a": 1.0, "b": 2.0, "c": 2.5, "d": 9.0, "e": 30.0}
+    assert length_batches(list(seconds), seconds, 10.0) == [["a", "b", "c"], ["d"], ["e"]]
+
+
+def test_out_of_memory_batch_is_split_and_retried(corpus, tiny_exp, caplog):
+    """A device that fits two utterances at a time (the failure injected into the search)
+    still decodes all of them, as one-at-a-time decoding does."""
+    s2t = FamaSpeech2Text.from_pretrained(tiny_exp, max_len=8)
+    _, wavs = speech(corpus, 5)
+    single = [s2t(w, "en")[0].token_ids for w in wavs]
+    decode = s2t.search.decode
+
+    def small_device(enc, enc_lens, tags):
+        if enc.size(0) > 2:
+            raise torch.OutOfMemoryError(f"{enc.size(0)} utterances do not fit")
+        return decode(enc, enc_lens, tags)
+
+    s2t.search.decode = small_device
+    assert [n[0].token_ids for n in s2t.batch_decode(wavs, ["en"] * 5)] == single
+    assert "splitting the batch" in caplog.text
+
+
+def test_search_choice_and_bf16_run(corpus, tiny_exp):
+    _, wavs = speech(corpus, 2)
+    ref = FamaSpeech2Text.from_pretrained(tiny_exp, search="espnet", max_len=8).batch_decode(wavs, ["it", "en"])
+    fast = FamaSpeech2Text.from_pretrained(tiny_exp, max_len=8).batch_decode(wavs, ["it", "en"])
+    assert [h[0].token_ids for h in ref] == [h[0].token_ids for h in fast]
+    bf16 = FamaSpeech2Text.from_pretrained(tiny_exp, dtype="bfloat16", max_len=8).batch_decode(wavs, ["it", "en"])
+    assert all(len(n) == 1 and "<lang:" not in n[0].text for n in bf16)
+    with pytest.raises(ValueError, match="search must be one of"):
+        FamaSpeech2Text.from_pretrained(tiny_exp, search="greedy")

@@ -1,5 +1,5 @@
 """Decode a Kaldi-style data dir: `python -m fama_espnet.bin.decode --model M --data D
---task asr|st --output OUT [--config conf/decode_fama.yaml] [--batch_size 8]`.
+--task asr|st --output OUT [--config conf/decode_fama.yaml] [--batch_seconds 200]`.
 
 ASR decodes into each utterance's source language (utt2lang), ST into its target
 language (utt2tgtlang). Writes OUT/text (`utt hypothesis`) atomically; a finished
@@ -8,13 +8,26 @@ OUT (with .done) is skipped.
 import argparse
 import logging
 from pathlib import Path
+from typing import Dict, List
 
-import soundfile as sf
 import yaml
 from tqdm import tqdm
 
+from fama_espnet.data.fairseq_audio import load_entry, probe_entry
 from fama_espnet.data.kaldi_dir import read_table, write_table, write_text
 from fama_espnet.inference import FamaSpeech2Text
+
+
+def length_batches(utts: List[str], seconds: Dict[str, float], budget: float) -> List[List[str]]:
+    """Consecutive batches of length-sorted utterances whose padded size (count x longest)
+    stays within `budget` seconds; an utterance longer than the budget is a batch alone."""
+    batches, current = [], []
+    for u in utts:
+        if current and (len(current) + 1) * max(seconds[u], seconds[current[-1]]) > budget:
+            batches.append(current)
+            current = []
+        current.append(u)
+    return batches + ([current] if current else [])
 
 
 def main(argv=None) -> None:
@@ -24,8 +37,11 @@ def main(argv=None) -> None:
     p.add_argument("--task", choices=["asr", "st"], required=True)
     p.add_argument("--output", required=True, type=Path)
     p.add_argument("--config", type=Path, help="decoding options yaml (beam_size, ctc_weight, ...)")
-    p.add_argument("--batch_size", type=int, default=8, help="utterances per batched search")
+    p.add_argument("--batch_seconds", type=float, default=200.0,
+                   help="padded audio per batched search: utterances sorted by length, batched while "
+                        "count x longest <= this (a batch that runs out of memory is split and retried)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     a = p.parse_args(argv)
     if (a.output / ".done").exists():
         logging.info(f"{a.output} already decoded")
@@ -34,7 +50,7 @@ def main(argv=None) -> None:
         options = FamaSpeech2Text.read_decoding_config(a.config)
     except ValueError as e:
         raise SystemExit(str(e)) from None
-    s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
+    s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, dtype=a.dtype, **options)
     wavs = read_table(a.data / "wav.scp")
     langs = read_table(a.data / ("utt2lang" if a.task == "asr" else "utt2tgtlang"))
     missing = sorted(set(wavs) - set(langs))
@@ -44,14 +60,13 @@ def main(argv=None) -> None:
     # dirs carry the lengths in speech_shape, so audio headers are read only without one.
     shape_file = a.data / "speech_shape"
     if shape_file.exists():
-        lengths = {u: int(n.split(",")[0]) for u, n in read_table(shape_file).items()}
+        lengths = {u: int(n.split(",")[0]) / (100 if "," in n else 16000) for u, n in read_table(shape_file).items()}
     else:
-        lengths = {u: sf.info(wavs[u]).frames for u in wavs}
-    utts = sorted(wavs, key=lambda u: lengths[u])
+        lengths = {u: probe_entry(wavs[u]).length / 16000 for u in wavs}
+    batches = length_batches(sorted(wavs, key=lambda u: lengths[u]), lengths, a.batch_seconds)
     hyps = {}
-    for i in tqdm(range(0, len(utts), a.batch_size), desc=f"decode {a.data.name} {a.task}", unit="batch"):
-        chunk = utts[i : i + a.batch_size]
-        speech = [sf.read(wavs[u], dtype="float32")[0] for u in chunk]
+    for chunk in tqdm(batches, desc=f"decode {a.data.name} {a.task}", unit="batch"):
+        speech = [load_entry(wavs[u]) for u in chunk]
         for u, nbest in zip(chunk, s2t.batch_decode(speech, [langs[u] for u in chunk])):
             hyps[u] = nbest[0].text if nbest else ""
     a.output.mkdir(parents=True, exist_ok=True)

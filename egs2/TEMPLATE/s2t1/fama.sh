@@ -12,7 +12,7 @@ stop_stage=12           # last stage to run
 ngpu=0                  # GPUs per training job (0: CPU)
 nj=2                    # parallel jobs for data preparation
 inference_nj=2          # parallel decoding jobs
-decode_batch_size=8     # utterances per batched beam search
+decode_batch_seconds=200 # padded audio seconds per batched beam search
 local_data_opts=""      # options for local/data.sh
 train_set=train
 valid_set=dev
@@ -154,7 +154,7 @@ if run_stage 10; then
       if [ "${task}" = st ] && [ ! -f "${data}/text_tgt" ]; then continue; fi
       ${decode_cmd} JOB=1:"${inference_nj}" "${out}/logdir/decode.JOB.log" \
         python -m fama_espnet.bin.decode --model "${step2_dir}" --data "${data}/split${inference_nj}/JOB" \
-          --task "${task}" --config "${decode_config}" --batch_size "${decode_batch_size}" \
+          --task "${task}" --config "${decode_config}" --batch_seconds "${decode_batch_seconds}" \
           --output "${out}/logdir/output.JOB"
       python -m fama_espnet.bin.merge_decodes --parts "${out}"/logdir/output.* --output "${out}" \
         --config "${decode_config}" --model "${step2_dir}"
