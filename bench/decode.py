@@ -1,0 +1,152 @@
+"""Decoding speed: our fast search against stock ESPnet's beam search, same process.
+
+Stock = ESPnet 202611's BatchBeamSearch with FAMA's rules as ESPnet scorers
+(`fama_espnet.beam_search.FamaBeamSearch`, `search: espnet`): per utterance (classic
+Speech2Text) and utterance-batched (202611 batch_decode). Ours = `FastBeamSearch`.
+Same model, same inputs, same options (beam 5, joint CTC 0.2, FAMA's rules); RTFx =
+audio seconds / wall seconds of encoder + search; the outputs are compared.
+
+  # CPU: a trained mini_fama model on its test set (real speech)
+  python bench/decode.py --model egs2/mini_fama/s2t1/exp/fama_mini.zip --data egs2/mini_fama/s2t1/dump/raw/test
+  # GPU: FAMA-medium shape, random weights, 32 utterances of 5-20 s
+  python bench/decode.py --size medium --dtype bf16
+
+Random weights: the decoder's </s> row is zeroed and the other rows sharpened, so
+hypotheses run until </s> is forced at max_len = 0.25 x the mean encoder frames (10 s
+of audio -> ~62 tokens), which holds output length between 0.2 and 0.3 x encoder frames
+as ../shared/bench/espnet_baseline.py does for the stock figures.
+"""
+import argparse
+import json
+import logging
+import random
+import time
+from pathlib import Path
+
+import torch
+
+logging.disable(logging.WARNING)
+
+from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch  # noqa: E402
+from fama_espnet.fast_beam_search import FastBeamSearch  # noqa: E402
+from fama_espnet.task import FamaTask, load_config  # noqa: E402
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+SIZES = {
+    "tiny": dict(d=64, heads=4, ffn=256, enc=2, dec=2, inter=1, vocab=500, conf="small"),
+    "small": dict(d=1024, heads=16, ffn=4096, enc=12, dec=6, inter=8, vocab=16001, conf="small"),
+    "medium": dict(d=1024, heads=16, ffn=4096, enc=24, dec=12, inter=16, vocab=16001, conf="medium"),
+}
+
+
+def sync(dev):
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def random_model(s):
+    tokens = ["<blank>", "<unk>", "<lang:en>", "<lang:it>"] + [f"p{i}" for i in range(s["vocab"] - 5)] + ["<sos/eos>"]
+    overrides = dict(
+        input_size=80, frontend=None, specaug=None,
+        encoder_conf=dict(output_size=s["d"], attention_heads=s["heads"], linear_units=s["ffn"],
+                          num_blocks=s["enc"], conv_channels=s["d"], interctc_layer_idx=[s["inter"]]),
+        decoder_conf=dict(attention_heads=s["heads"], linear_units=s["ffn"], num_blocks=s["dec"]),
+    )
+    torch.manual_seed(0)
+    model = FamaTask.build_model(load_config(CONF / f"train_fama_{s['conf']}.yaml", overrides, tokens))
+    with torch.no_grad():
+        model.decoder.output_layer.weight.mul_(8)
+        model.decoder.output_layer.weight[model.eos] = 0.0
+    return model.eval()
+
+
+def random_inputs(n, seed=1):
+    rnd, g = random.Random(0), torch.Generator().manual_seed(seed)
+    seconds = [round(rnd.uniform(5, 20), 2) for _ in range(n)]
+    return [torch.randn(int(x * 100), 80, generator=g) for x in seconds], ["en", "it"] * (n // 2), seconds
+
+
+def speech_inputs(data):
+    from fama_espnet.data.fairseq_audio import load_entry
+    from fama_espnet.data.kaldi_dir import read_table
+
+    wavs, langs = read_table(data / "wav.scp"), read_table(data / "utt2tgtlang")
+    utts = sorted(wavs)
+    speech = [torch.from_numpy(load_entry(wavs[u])) for u in utts]
+    return speech, [langs[u] for u in utts], [len(x) / 16000 for x in speech]
+
+
+def run(model, search, inputs, langs, dev, dtype, batch):
+    """(wall seconds, token sequences) of encoder + search over `inputs`, `batch` at a time."""
+    out = []
+    sync(dev)
+    t = time.perf_counter()
+    with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dtype == "bf16"):
+        for i in range(0, len(inputs), batch):
+            chunk = inputs[i : i + batch]
+            x = torch.nn.utils.rnn.pad_sequence(chunk, batch_first=True).to(dev)
+            lengths = torch.tensor([len(c) for c in chunk], device=dev)
+            enc, enc_lens, _ = model.encode(x, lengths)
+            tags = torch.tensor([model.lang_ids[x] for x in langs[i : i + batch]], device=dev)
+            out += [[h.yseq.tolist() for h in nbest] for nbest in search.decode(enc, enc_lens, tags)]
+    sync(dev)
+    return time.perf_counter() - t, out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", help="packed zip or exp dir of a trained model (with --data)")
+    p.add_argument("--data", type=Path, help="formatted data dir (wav.scp, utt2tgtlang): ST into the other language")
+    p.add_argument("--size", choices=SIZES, default="tiny", help="random-weight model shape (without --model)")
+    p.add_argument("--utts", type=int, default=32, help="random inputs (without --data)")
+    p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
+    p.add_argument("--ctc_weight", type=float, default=0.2)
+    p.add_argument("--per_utt", type=int, default=8, help="utterances decoded one at a time by stock ESPnet")
+    a = p.parse_args()
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if a.model:
+        from fama_espnet.inference import FamaSpeech2Text
+
+        model = FamaSpeech2Text.from_pretrained(a.model).model
+        inputs, langs, seconds = speech_inputs(a.data)
+        opt = DecodingOptions(ctc_weight=a.ctc_weight)
+        name = f"{a.model} on {a.data}"
+    else:
+        model = random_model(SIZES[a.size])
+        inputs, langs, seconds = random_inputs(a.utts)
+        frames = sum(len(x) for x in inputs) / len(inputs) / 4  # 4x subsampling
+        opt = DecodingOptions(ctc_weight=a.ctc_weight, max_len=int(0.25 * frames))
+        name = f"random FAMA-{a.size}"
+    model.to(dev)
+    # Length-sorted, as the recipe's decoding stage batches.
+    order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
+    inputs, langs, seconds = [inputs[i] for i in order], [langs[i] for i in order], [seconds[i] for i in order]
+    device = torch.cuda.get_device_name(0) if dev.type == "cuda" else f"cpu x{torch.get_num_threads()}"
+    print(f"{name}: {len(inputs)} utterances, {sum(seconds):.0f} s of audio, {device}, {a.dtype}, "
+          f"beam {opt.beam_size}, ctc {opt.ctc_weight}")
+    stock, fast = FamaBeamSearch(model, opt), FastBeamSearch(model, opt)
+    results = {}
+    n = min(a.per_utt, len(inputs))
+    # Warm-up (kernels, allocator) on one batch of the fast path.
+    run(model, fast, inputs[:4], langs[:4], dev, a.dtype, 4)
+    for key, search, count, batch in (("espnet_per_utt", stock, n, 1), ("ours_per_utt", fast, n, 1),
+                                      ("espnet_batched", stock, len(inputs), len(inputs)),
+                                      ("ours_batched", fast, len(inputs), len(inputs))):
+        if dev.type == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        wall, hyps = run(model, search, inputs[:count], langs[:count], dev, a.dtype, batch)
+        r = dict(utts=count, wall_s=round(wall, 2), rtfx=round(sum(seconds[:count]) / wall, 1))
+        if dev.type == "cuda":
+            r["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
+        results[key] = (r, hyps)
+    for mode in ("per_utt", "batched"):
+        (s, sh), (f, fh) = results[f"espnet_{mode}"], results[f"ours_{mode}"]
+        same = sum(x == y for x, y in zip(sh, fh))
+        print(json.dumps({"mode": mode, "espnet": s, "ours": f, "speedup": round(f["rtfx"] / s["rtfx"], 1),
+                          "identical_nbest": f"{same}/{len(sh)}"}))
+    ours, per_utt = results["ours_batched"][0], results["espnet_per_utt"][0]
+    print(json.dumps({"ours_batched_vs_espnet_per_utt": round(ours["rtfx"] / per_utt["rtfx"], 1)}))
+
+
+if __name__ == "__main__":
+    main()
