@@ -3,7 +3,8 @@
 Same process, same random feature batch, same dims: stock ESPnet
 (ConformerEncoder conv2d + rel-pos, TransformerDecoder, ESPnetASRModel with
 intermediate CTC) against our FamaModel built from conf/train_fama_<size>_asr.yaml,
-with the exact relative shift and with the batch-unsafe one FAMA trains with.
+with the exact relative shift, with the batch-unsafe one FAMA trains with, and the
+fast path of the configs (batch-unsafe shift, fused SDPA attention, fused AdamW).
 Both read fbank features (no front-end, no SpecAugment) so the networks are compared.
 
   python bench/train_step.py --size tiny                      # CPU
@@ -34,6 +35,10 @@ SIZES = {  # tiny: the mini_fama scale, runs on a laptop CPU
 }
 
 
+# Dense peak of one H100 SXM (TFLOP/s), the GPU the targets name.
+PEAK_TFLOPS = {"bf16": 989.0, "fp32": 67.0}
+
+
 def token_list(vocab):
     return ["<blank>", "<unk>", "<lang:en>", "<lang:it>"] + [f"p{i}" for i in range(vocab - 5)] + ["<sos/eos>"]
 
@@ -56,12 +61,12 @@ def stock_model(s):
     )
 
 
-def fama_model(s, unsafe_shift):
+def fama_model(s, unsafe_shift, attention_impl="math"):
     overrides = dict(
         input_size=80, frontend=None, specaug=None, normalize=None,
         encoder_conf=dict(output_size=s["d"], attention_heads=s["heads"], linear_units=s["ffn"],
                           num_blocks=s["enc"], conv_channels=s["d"], interctc_layer_idx=[s["inter"]],
-                          batch_unsafe_relative_shift=unsafe_shift),
+                          batch_unsafe_relative_shift=unsafe_shift, attention_impl=attention_impl),
         decoder_conf=dict(attention_heads=s["heads"], linear_units=s["ffn"], num_blocks=s["dec"]),
     )
     args = load_config(CONF / f"train_fama_{s['conf']}_asr.yaml", overrides, token_list(s["vocab"]))
@@ -85,9 +90,9 @@ def sync(dev):
         torch.cuda.synchronize()
 
 
-def measure(model, batch, dev, dtype, steps):
+def measure(model, batch, dev, dtype, steps, fused=False):
     model.to(dev).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fused)
     keys = ("speech", "speech_lengths", "text", "text_lengths")
     inputs = batch if hasattr(model, "sampler") else {k: batch[k] for k in keys}
 
@@ -117,6 +122,7 @@ def measure(model, batch, dev, dtype, steps):
     out = dict(step_s=round(dt, 4), audio_s_per_s=round(audio_s / dt, 1))
     if flops:
         out["tflops_per_s"] = round(flops / dt / 1e12, 1)
+        out["pct_of_peak"] = round(100 * flops / dt / 1e12 / PEAK_TFLOPS.get(dtype, float("nan")), 1)
     if dev.type == "cuda":
         out["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
     model.to("cpu")
@@ -137,12 +143,13 @@ def main():
     print(f"device={torch.cuda.get_device_name(0) if dev.type == 'cuda' else 'cpu'} threads={torch.get_num_threads()} "
           f"size={a.size} dtype={a.dtype} batch={a.batch}x{a.seconds}s")
     results = {}
-    for name, build in (("espnet_conformer", lambda: stock_model(s)),
-                        ("fama_exact_shift", lambda: fama_model(s, False)),
-                        ("fama_unsafe_shift", lambda: fama_model(s, True))):
+    for name, build, fused in (("espnet_conformer", lambda: stock_model(s), False),
+                               ("fama_exact_shift", lambda: fama_model(s, False), False),
+                               ("fama_unsafe_shift", lambda: fama_model(s, True), False),
+                               ("fama_fast", lambda: fama_model(s, True, "sdpa"), True)):
         torch.manual_seed(0)
         model = build()
-        r = measure(model, batch, dev, a.dtype, a.steps)
+        r = measure(model, batch, dev, a.dtype, a.steps, fused)
         r["params_m"] = round(sum(x.numel() for x in model.parameters()) / 1e6, 1)
         results[name] = r
         del model

@@ -17,6 +17,8 @@ from espnet2.asr.encoder.abs_encoder import AbsEncoder
 
 # fairseq fills masked scores with -1e4 whatever the dtype (its mask is boolean).
 MASK_VALUE = -1e4
+# "math": the reference's ops one by one; "sdpa": PyTorch's fused attention kernel.
+ATTENTION_IMPLS = ("math", "sdpa")
 
 
 def lengths_to_padding_mask(lengths: Tensor, max_len: Optional[int] = None) -> Tensor:
@@ -106,8 +108,12 @@ class RelPositionMultiHeadAttention(nn.Module):
     """Transformer-XL relative attention as in FAMA: positions 0..T-1 projected by a
     bias-free `pos_proj`, learned u/v biases, scores divided by sqrt(d_model)."""
 
-    def __init__(self, d_model: int, num_heads: int, dropout: float, batch_unsafe_relative_shift: bool):
+    def __init__(self, d_model: int, num_heads: int, dropout: float, batch_unsafe_relative_shift: bool,
+                 attention_impl: str = "math"):
         super().__init__()
+        if attention_impl not in ATTENTION_IMPLS:
+            raise ValueError(f"attention_impl must be one of {ATTENTION_IMPLS}, got {attention_impl!r}")
+        self.attention_impl = attention_impl
         self.d_model, self.num_heads, self.d_head = d_model, num_heads, d_model // num_heads
         self.query_proj = nn.Linear(d_model, d_model)
         self.key_proj = nn.Linear(d_model, d_model)
@@ -132,19 +138,34 @@ class RelPositionMultiHeadAttention(nn.Module):
         k = heads(self.key_proj(x)).transpose(1, 2)
         v = heads(self.value_proj(x)).transpose(1, 2)
         p = heads(self.pos_proj(pos)).transpose(1, 2)  # (1, H, T, Dh): shared by the batch
-        content = torch.matmul((q + self.u_bias).transpose(1, 2), k.transpose(2, 3))
         pos_score = torch.matmul((q + self.v_bias).transpose(1, 2), p.transpose(2, 3))
         # The exact shift is always used in eval: results must not depend on batching.
         if self.batch_unsafe_relative_shift and self.training:
             pos_score = relative_shift_batch_unsafe(pos_score)
         else:
             pos_score = relative_shift_exact(pos_score, lengths)
+        if self.attention_impl == "sdpa":
+            return self.out_proj(self.fused(q, k, v, pos_score, pad_mask))
+        content = torch.matmul((q + self.u_bias).transpose(1, 2), k.transpose(2, 3))
         score = (content + pos_score) / math.sqrt(self.d_model)
         mask = (pad_mask[:, None, :] | pad_mask[:, :, None]).unsqueeze(1)  # (B, 1, T, T)
         score = score.masked_fill(mask, MASK_VALUE)
         attn = torch.softmax(score, dim=-1).masked_fill(mask, 0.0)
         context = torch.matmul(self.dropout(attn), v).transpose(1, 2).reshape(b, t, self.d_model)
         return self.out_proj(context)
+
+    def fused(self, q: Tensor, k: Tensor, v: Tensor, pos_score: Tensor, pad_mask: Tensor) -> Tensor:
+        """The same attention through PyTorch's fused SDPA kernel: the shifted positional
+        term and the key padding enter as an additive bias, so content scores and
+        probabilities are never materialised. Padded query rows get 0, as in the math path."""
+        scale = 1.0 / math.sqrt(self.d_model)
+        bias = (pos_score * scale).masked_fill(pad_mask[:, None, None, :], MASK_VALUE)
+        context = F.scaled_dot_product_attention(
+            (q + self.u_bias).transpose(1, 2), k, v, attn_mask=bias.to(q.dtype),
+            dropout_p=self.dropout.p if self.training else 0.0, scale=scale,
+        )
+        context = context.masked_fill(pad_mask[:, None, :, None], 0.0)
+        return context.transpose(1, 2).reshape(q.size(0), q.size(1), self.d_model)
 
 
 class FeedForward(nn.Module):
@@ -197,10 +218,12 @@ class ConvModule(nn.Module):
 class AttentionModule(nn.Module):
     """Pre-LN relative self-attention with the block's own sinusoid table."""
 
-    def __init__(self, d_model: int, num_heads: int, dropout: float, batch_unsafe_relative_shift: bool):
+    def __init__(self, d_model: int, num_heads: int, dropout: float, batch_unsafe_relative_shift: bool,
+                 attention_impl: str):
         super().__init__()
         self.layer_norm = nn.LayerNorm(d_model)
-        self.attention = RelPositionMultiHeadAttention(d_model, num_heads, dropout, batch_unsafe_relative_shift)
+        self.attention = RelPositionMultiHeadAttention(d_model, num_heads, dropout, batch_unsafe_relative_shift,
+                                                       attention_impl)
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor, pos: Tensor, lengths: Tensor, pad_mask: Tensor) -> Tensor:
@@ -211,10 +234,10 @@ class ConformerBlock(nn.Module):
     """Macaron block: x + FFN/2, x + MHSA, x + Conv, x + FFN/2, then LayerNorm."""
 
     def __init__(self, d_model: int, num_heads: int, d_ff: int, kernel_size: int, dropout: float,
-                 batch_unsafe_relative_shift: bool, sync_batchnorm: bool):
+                 batch_unsafe_relative_shift: bool, sync_batchnorm: bool, attention_impl: str = "math"):
         super().__init__()
         self.first_feed_forward = FeedForward(d_model, d_ff, dropout)
-        self.attention = AttentionModule(d_model, num_heads, dropout, batch_unsafe_relative_shift)
+        self.attention = AttentionModule(d_model, num_heads, dropout, batch_unsafe_relative_shift, attention_impl)
         self.conv_module = ConvModule(d_model, kernel_size, dropout, sync_batchnorm)
         self.second_feed_forward = FeedForward(d_model, d_ff, dropout)
         self.layernorm = nn.LayerNorm(d_model)
@@ -251,6 +274,7 @@ class FamaConformerEncoder(AbsEncoder):
         sync_batchnorm: bool = True,
         scale_embedding: bool = True,
         max_positions: int = 12000,
+        attention_impl: str = "math",
     ):
         super().__init__()
         if output_size % attention_heads != 0:
@@ -275,7 +299,7 @@ class FamaConformerEncoder(AbsEncoder):
         self.dropout = nn.Dropout(dropout_rate)
         self.conformer_layers = nn.ModuleList(
             ConformerBlock(output_size, attention_heads, linear_units, cnn_module_kernel, dropout_rate,
-                           batch_unsafe_relative_shift, sync_batchnorm)
+                           batch_unsafe_relative_shift, sync_batchnorm, attention_impl)
             for _ in range(num_blocks)
         )
         # Not saved: it is a pure function of the dims, and loading must not depend on it.

@@ -17,8 +17,10 @@ TINY = {
 }
 
 
-def tiny_model(tokens, config="train_fama_small.yaml", **model_conf):
-    overrides = {**TINY, "model_conf": model_conf} if model_conf else TINY
+def tiny_model(tokens, config="train_fama_small.yaml", encoder_conf=None, **model_conf):
+    overrides = {**TINY, "model_conf": model_conf} if model_conf else dict(TINY)
+    if encoder_conf:
+        overrides["encoder_conf"] = {**TINY["encoder_conf"], **encoder_conf}
     args = load_config(CONF / config, overrides, token_list=read_token_list(str(tokens)))
     torch.manual_seed(0)
     return FamaTask.build_model(args)
