@@ -38,7 +38,7 @@ MODEL_KEYS = ("frontend", "frontend_conf", "normalize", "normalize_conf", "preen
               "model", "model_conf", "ctc_conf", "input_size")
 # Entries of those sections an overlay may set: they change training, not the weights' shapes.
 TRAINING_ONLY = {
-    "encoder_conf": {"dropout_rate", "batch_unsafe_relative_shift", "sync_batchnorm"},
+    "encoder_conf": {"dropout_rate", "batch_unsafe_relative_shift", "sync_batchnorm", "attention_impl"},
     "decoder_conf": {"dropout_rate", "positional_dropout_rate", "self_attention_dropout_rate",
                      "src_attention_dropout_rate"},
     "model_conf": {"interctc_weight", "att_weight", "ctc_weight", "lsm_weight", "p_asr", "task_sampling",

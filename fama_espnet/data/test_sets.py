@@ -104,8 +104,9 @@ def _tsv_rows(path: Path, escapechar: Optional[str] = None) -> Iterator[Tuple[in
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=escapechar)
         for row in reader:
             if None in row or any(v is None for v in row.values()):
-                raise TestSetError(f"{path}:{reader.line_num}: {len(row) - (None in row)} fields "
-                                   f"where the header {reader.fieldnames} has {len(reader.fieldnames)}")
+                n = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None) or [])
+                raise TestSetError(f"{path}:{reader.line_num}: {n} fields where the header "
+                                   f"{reader.fieldnames} has {len(reader.fieldnames)}")
             yield reader.line_num, row
 
 

@@ -12,6 +12,7 @@ stop_stage=12           # last stage to run
 ngpu=0                  # GPUs per training job (0: CPU)
 nj=2                    # parallel jobs for data preparation
 inference_nj=2          # parallel decoding jobs
+inference_ngpu=0        # GPUs per decoding job (0: CPU)
 decode_batch_seconds=200 # padded audio seconds per batched beam search
 local_data_opts=""      # options for local/data.sh
 train_set=train
@@ -48,11 +49,17 @@ stage_start() { t0=$(date +%s); log "Stage $1: $2"; }
 stage_end() { echo "stage $1 ($2): $(( $(date +%s) - t0 )) s" >> "${timing}"; }
 run_stage() { [ "${stage}" -le "$1" ] && [ "${stop_stage}" -ge "$1" ]; }
 
+# Dirs imported by bin.import_tsv (a feats_type file) are read in place: their wav.scp
+# holds fairseq manifest entries (files, slices, zip members; waveforms or fbank).
+in_place() { [ -f "$1/feats_type" ]; }
+feats_type() { if in_place "$1"; then cat "$1/feats_type"; else echo waveform; fi; }
+
 data_args() {  # data_args DIR NAME... -> ESPnet --{train,valid}_data_path_and_name_and_type
   local kind=$1 dir=$2; shift 2
   local -A file=([speech]=wav.scp [text]=text [src_lang]=utt2lang [text_tgt]=text_tgt [tgt_lang]=utt2tgtlang)
+  local speech_type=sound; in_place "${dir}" && speech_type=fairseq_audio
   for n in "$@"; do
-    local type=text; [ "$n" = speech ] && type=sound
+    local type=text; [ "$n" = speech ] && type=${speech_type}
     echo -n " --${kind}_data_path_and_name_and_type ${dir}/${file[$n]},${n},${type}"
   done
   echo -n " --${kind}_shape_file ${dir}/speech_shape"
@@ -62,6 +69,8 @@ train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS
   local out=$1 config=$2 names=$3 extra=$4
   if [ -f "${out}/.done" ]; then log "${out} already trained"; return; fi
   mkdir -p "${out}"
+  # Precomputed fbank: the model skips its front-end (utterance CMVN still applies).
+  [ "$(feats_type "${train_data}")" = fbank ] && extra="--input_size 80 ${extra}"
   # --resume true: a killed run continues from its last checkpoint (one per epoch).
   # shellcheck disable=SC2086
   ${train_cmd} --gpu "${ngpu}" "${out}/train.log" \
@@ -83,6 +92,11 @@ fi
 if run_stage 2; then
   stage_start 2 "audio formatting (16 kHz mono) and validation"
   for x in ${train_set} ${valid_set} ${test_sets}; do
+    if in_place "data/${x}"; then  # validated by the import; only the tables are copied
+      [ -d "${dumpdir}/raw/${x}" ] || { mkdir -p "${dumpdir}/raw" && cp -r "data/${x}" "${dumpdir}/raw/${x}.tmp" \
+        && mv "${dumpdir}/raw/${x}.tmp" "${dumpdir}/raw/${x}"; }
+      continue
+    fi
     python -m fama_espnet.bin.format_data --src "data/${x}" --dst "${dumpdir}/raw/${x}" --nj "${nj}" \
       --languages ${languages}
   done
@@ -91,8 +105,10 @@ fi
 
 if run_stage 3; then
   stage_start 3 "filtering the training set (max ${max_wav_duration} s, empty text)"
+  # speech_shape counts samples (16 kHz), or frames (100 per second) for fbank.
+  rate=16000; [ "$(feats_type "${dumpdir}/raw/${train_set}")" = fbank ] && rate=100
   python -m fama_espnet.bin.filter_data --src "${dumpdir}/raw/${train_set}" --dst "${train_data}" \
-    --max_seconds "${max_wav_duration}"
+    --max_seconds "${max_wav_duration}" --fs "${rate}"
   stage_end 3 "filter"
 fi
 
@@ -152,10 +168,11 @@ if run_stage 10; then
       out="${expdir}/decode/${x}_${task}"
       [ -f "${out}/.done" ] && continue
       if [ "${task}" = st ] && [ ! -f "${data}/text_tgt" ]; then continue; fi
-      ${decode_cmd} JOB=1:"${inference_nj}" "${out}/logdir/decode.JOB.log" \
+      device=cpu; [ "${inference_ngpu}" -gt 0 ] && device=cuda
+      ${decode_cmd} --gpu "${inference_ngpu}" JOB=1:"${inference_nj}" "${out}/logdir/decode.JOB.log" \
         python -m fama_espnet.bin.decode --model "${step2_dir}" --data "${data}/split${inference_nj}/JOB" \
           --task "${task}" --config "${decode_config}" --batch_seconds "${decode_batch_seconds}" \
-          --output "${out}/logdir/output.JOB"
+          --device "${device}" --output "${out}/logdir/output.JOB"
       python -m fama_espnet.bin.merge_decodes --parts "${out}"/logdir/output.* --output "${out}" \
         --config "${decode_config}" --model "${step2_dir}"
     done

@@ -5,8 +5,8 @@
 # Multi-node training: ./run.sh --num_nodes N wraps train_cmd (local/multinode.sh).
 case "${FAMA_BACKEND:-slurm}" in
   slurm)
-    # Step 1 of FAMA took FBK's 16 A100s weeks: ask for the longest time the partition allows
-    # and resubmit (training resumes from its last checkpoint) if it is hit.
+    # FAMA trains for up to 1M updates: ask for the longest time the partition allows; if a
+    # job hits it, rerun run.sh (training resumes from its last checkpoint).
     export train_cmd="utils/slurm.sh --time 7-00:00:00 --num_threads 8 --mem 200G"
     export decode_cmd="utils/slurm.sh --time 1-00:00:00 --num_threads 2 --mem 32G" ;;
   local)
