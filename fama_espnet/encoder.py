@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from espnet2.asr.encoder.abs_encoder import AbsEncoder
 
@@ -242,12 +243,24 @@ class ConformerBlock(nn.Module):
         self.second_feed_forward = FeedForward(d_model, d_ff, dropout)
         self.layernorm = nn.LayerNorm(d_model)
 
-    def forward(self, x: Tensor, pos: Tensor, lengths: Tensor, pad_mask: Tensor) -> Tensor:
-        x = x + 0.5 * self.first_feed_forward(x)
-        x = x + self.attention(x, pos, lengths, pad_mask)
+    def forward(self, x: Tensor, pos: Tensor, lengths: Tensor, pad_mask: Tensor,
+                checkpoint_activations: bool = False) -> Tensor:
+        if checkpoint_activations:
+            # Recomputed in backward instead of stored. The conv module stays outside:
+            # recomputing BatchNorm in training mode would update its statistics twice.
+            x = checkpoint(self._ffn_attention, x, pos, lengths, pad_mask, use_reentrant=False)
+            x = x + self.conv_module(x, pad_mask)
+            return checkpoint(self._ffn_norm, x, use_reentrant=False)
+        x = self._ffn_attention(x, pos, lengths, pad_mask)
         x = x + self.conv_module(x, pad_mask)
-        x = x + 0.5 * self.second_feed_forward(x)
-        return self.layernorm(x)
+        return self._ffn_norm(x)
+
+    def _ffn_attention(self, x: Tensor, pos: Tensor, lengths: Tensor, pad_mask: Tensor) -> Tensor:
+        x = x + 0.5 * self.first_feed_forward(x)
+        return x + self.attention(x, pos, lengths, pad_mask)
+
+    def _ffn_norm(self, x: Tensor) -> Tensor:
+        return self.layernorm(x + 0.5 * self.second_feed_forward(x))
 
 
 class FamaConformerEncoder(AbsEncoder):
@@ -275,6 +288,7 @@ class FamaConformerEncoder(AbsEncoder):
         scale_embedding: bool = True,
         max_positions: int = 12000,
         attention_impl: str = "math",
+        checkpoint_activations: bool = False,
     ):
         super().__init__()
         if output_size % attention_heads != 0:
@@ -292,6 +306,8 @@ class FamaConformerEncoder(AbsEncoder):
         if not conv_kernel_sizes:
             raise ValueError("conv_kernel_sizes must list at least one kernel size")
         self._output_size = output_size
+        # Trade compute for memory on long inputs (training only).
+        self.checkpoint_activations = checkpoint_activations
         self.interctc_layer_idx = list(interctc_layer_idx)
         self.subsample = Conv1dSubsampler(input_size, conv_channels, output_size, list(conv_kernel_sizes))
         # fairseq's --no-scale-embedding turns the sqrt(d_model) input scaling off.
@@ -322,7 +338,7 @@ class FamaConformerEncoder(AbsEncoder):
         pos = self.positions(x.size(1)).to(x.dtype)
         intermediate = []
         for idx, layer in enumerate(self.conformer_layers, start=1):
-            x = layer(x, pos, lengths, pad_mask)
+            x = layer(x, pos, lengths, pad_mask, self.checkpoint_activations and self.training)
             if idx in self.interctc_layer_idx:
                 intermediate.append((idx, x))
         if self.interctc_layer_idx:

@@ -65,3 +65,34 @@ def test_sdpa_eval_padding_invariant(corpus, batch):
         n = int(batch["speech_lengths"][1])
         alone, alone_lens, _ = model.encode(batch["speech"][1:2, :n], batch["speech_lengths"][1:2])
     torch.testing.assert_close(enc[1, : int(lens[1])], alone[0, : int(alone_lens[0])], atol=1e-5, rtol=1e-5)
+
+
+def test_activation_checkpointing_same_gradients_and_batchnorm_statistics(corpus, batch):
+    plain = tiny_model(corpus[1], encoder_conf=dict(dropout_rate=0.0)).train()
+    ckpt = tiny_model(corpus[1], encoder_conf=dict(dropout_rate=0.0, checkpoint_activations=True)).train()
+    (loss_a, grads_a), (loss_b, grads_b) = loss_and_grads(plain, batch), loss_and_grads(ckpt, batch)
+    assert float(loss_a) == pytest.approx(float(loss_b), rel=1e-6)
+    for name, g in grads_a.items():
+        torch.testing.assert_close(grads_b[name], g, rtol=1e-5, atol=1e-7, msg=name)
+    # One forward/backward: BatchNorm saw each batch once in both (not twice when recomputed).
+    for (name, a), (_, b) in zip(plain.named_buffers(), ckpt.named_buffers()):
+        torch.testing.assert_close(a.float(), b.float(), msg=name)
+
+
+def test_short_training_runs_reach_the_same_validation_loss(corpus, tmp_path):
+    """ESPnet's trainer, 6 updates of the tiny config with each attention path."""
+    import yaml
+    from test_train import STEP1, tiny_config, train
+
+    losses = {}
+    for impl in ("math", "sdpa"):
+        (tmp_path / impl).mkdir()
+        config = tiny_config(tmp_path / impl, "_asr")
+        conf = yaml.safe_load(config.read_text())
+        conf["encoder_conf"]["attention_impl"] = impl
+        config.write_text(yaml.safe_dump(conf))
+        out = tmp_path / impl / "exp"
+        train(corpus, config, out, STEP1, "--max_epoch", "3")
+        stats = torch.load(out / "checkpoint.pth", weights_only=False)["reporter"]["stats"]
+        losses[impl] = float(stats[max(stats)]["valid"]["loss"])
+    assert losses["sdpa"] == pytest.approx(losses["math"], rel=1e-3)
