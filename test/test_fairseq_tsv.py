@@ -3,7 +3,6 @@ slices of a file, stored-zip .npy fbank and audio bytes) become data dirs whose
 entries load as the source arrays; bad rows are reported by line; training runs from
 zipped fbank with the front-end skipped."""
 import io
-import re
 import zipfile
 from pathlib import Path
 from typing import Dict, List
@@ -23,6 +22,7 @@ from fama_espnet.data.fairseq_tsv import (
     FAMA_SUBSETS, REPORT, TsvError, find_manifests, import_fama_dataroot, import_tsv, subset_languages,
 )
 from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.data.format_data import ProblemLog
 from test_train import STEP1, tiny_config, train
 
 HEADER = ["id", "audio", "n_frames", "tgt_text", "src_text", "speaker", "src_lang", "tgt_lang"]
@@ -157,22 +157,6 @@ def test_ogg_and_channels_first_npy_waveforms_load(tmp_path):
     np.testing.assert_allclose(load_entry(str(tmp_path / "s.wav")), 0.75 * x, rtol=1e-6)
 
 
-def parse_report(path: Path) -> Dict[str, Dict[str, str]]:
-    """problem -> {manifest:line: detail} from the report's sections."""
-    sections: Dict[str, Dict[str, str]] = {}
-    current = None
-    for line in path.read_text().splitlines():
-        head = re.match(r"== (\w+): (\w+) \((\d+)\)", line)
-        if head:
-            current = sections.setdefault(head.group(2), {})
-        elif current is not None and line:
-            key, _, detail = line.partition("\t")
-            current[key] = detail
-        else:
-            current = None
-    return sections
-
-
 def test_malformed_rows_are_reported_by_line_and_skipped(sources, tmp_path):
     root, tsvs, _, _ = sources
     sf.write(root / "rate8k.wav", np.zeros(8000, dtype=np.float32), 8000, subtype="PCM_16")
@@ -205,7 +189,7 @@ def test_malformed_rows_are_reported_by_line_and_skipped(sources, tmp_path):
     result = import_tsv(tsv, out, root=root)
     assert (result.kept, result.dropped, result.kind) == (3, 15, WAVEFORM)
     assert set(read_table(out / "wav.scp")) == {"en00", "en01", "differs"}
-    report = parse_report(out / REPORT)
+    report = ProblemLog.read(out / REPORT)
     expected = {"bad_row": [4], "bad_audio_field": [5, 6], "unknown_language": [7], "missing_audio": [8],
                 "empty_text": [9], "duplicate_id": [10, 11], "bad_n_frames": [12], "bad_slice": [13, 19],
                 "unreadable_audio": [14], "wrong_rate": [15], "missing_transcript": [16], "other_kind": [17],

@@ -4,6 +4,7 @@ import soundfile as sf
 
 from fama_espnet.bin.filter_data import main
 from fama_espnet.data.kaldi_dir import Utterance, read_table, write_kaldi_dir, write_table
+from fama_espnet.data.format_data import ProblemLog
 
 SECONDS = {"ok": 3.0, "edge": 30.0, "long": 31.0, "short": 0.05, "emptytgt": 2.0, "wordy": 2.0}
 
@@ -23,19 +24,6 @@ def formatted_dir(tmp_path):
     return src
 
 
-def report_sections(path):
-    sections, current = {}, None
-    for line in path.read_text().splitlines():
-        if line.startswith("== dropped: "):
-            current = sections.setdefault(line.split()[2], {})
-        elif current is not None and line:
-            utt, _, detail = line.partition("\t")
-            current[utt] = detail
-        else:
-            current = None
-    return sections
-
-
 def test_drops_by_length_and_text(tmp_path, capsys):
     src, dst = formatted_dir(tmp_path), tmp_path / "filtered"
     assert main(["--src", str(src), "--dst", str(dst), "--max_text_tokens", "5"]) == 0
@@ -44,7 +32,7 @@ def test_drops_by_length_and_text(tmp_path, capsys):
         assert set(read_table(dst / name)) == kept, name
     assert read_table(dst / "spk2utt") == {"spk_edge": "edge", "spk_ok": "ok"}
     assert read_table(dst / "wav.scp")["ok"] == read_table(src / "wav.scp")["ok"]
-    assert report_sections(dst / "filter_report.txt") == {
+    assert ProblemLog.read(dst / "filter_report.txt") == {
         "no_shape": {"noshape": ""}, "too_long": {"long": "31.00 s"}, "too_short": {"short": "0.05 s"},
         "empty_text": {"emptytgt": "text_tgt", "noshape": "text"},
         "too_many_tokens": {"wordy": "text: 6"},

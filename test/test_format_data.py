@@ -1,5 +1,4 @@
 """The formatting stage on real audio files with every kind of data problem injected."""
-import re
 from pathlib import Path
 from typing import Dict, Set
 
@@ -9,6 +8,7 @@ import soundfile as sf
 
 from fama_espnet.bin.format_data import main
 from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.data.format_data import ProblemLog
 
 RNG = np.random.default_rng(0)
 
@@ -17,24 +17,6 @@ def tone(seconds: float, rate: int, channels: int = 1) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     x = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.01 * RNG.standard_normal(len(t))
     return x if channels == 1 else np.stack([x * (c + 1) / channels for c in range(channels)], axis=1)
-
-
-def parse_report(path: Path) -> Dict[str, Dict[str, str]]:
-    """problem -> {utt: detail} from the report's `== kind: name (n) -- ...` sections."""
-    sections: Dict[str, Dict[str, str]] = {}
-    current = None
-    for line in path.read_text().splitlines():
-        head = re.match(r"== (dropped|converted): (\w+) \((\d+)\)", line)
-        if head:
-            current = sections.setdefault(head.group(2), {})
-            count = int(head.group(3))
-        elif current is not None and line:
-            utt, _, detail = line.partition("\t")
-            current[utt] = detail
-        elif current is not None:
-            assert len(current) == count
-            current = None
-    return sections
 
 
 def check_wavs(dst: Path, expected: Set[str]) -> Dict[str, np.ndarray]:
@@ -111,7 +93,7 @@ def test_every_problem_is_reported_and_only_usable_audio_kept(corpus, tmp_path, 
     assert read_table(dst / "utt2spk")["good"] == "good"  # no speaker given: the utterance is its own
     assert read_table(dst / "spk2utt") == {"good": "good", "spk1": "flac pipe rate44k rate8k stereo streamed"}
 
-    report = parse_report(dst / "format_report.txt")
+    report = ProblemLog.read(dst / "format_report.txt")
     expected = {
         "duplicate_id": {"dup"}, "no_audio_entry": {"noaudio"}, "no_transcript": {"notext"},
         "empty_transcript": {"emptytext"}, "missing_src_lang": {"nolang"},
@@ -197,7 +179,7 @@ def test_segments_cut_from_recordings(tmp_path):
     assert np.array_equal(samples["s3"], original[44800:])
     assert np.array_equal(samples["s8"], original[32000:])
     assert len(samples["s7"]) == 16000
-    report = parse_report(dst / "format_report.txt")
+    report = ProblemLog.read(dst / "format_report.txt")
     assert set(report["bad_segment"]) == {"s4", "s5"} and set(report["no_audio_entry"]) == {"s6"}
     assert set(report["segment_truncated"]) == {"s3"}
     assert report["resampled"] == {"s7": "8000 Hz"} and report["downmixed"] == {"s7": "2 channels"}

@@ -15,6 +15,7 @@ found; audio is not read for utterances already dropped for a table problem.
 import json
 import multiprocessing
 import os
+import re
 import struct
 import subprocess
 from dataclasses import dataclass, field
@@ -100,6 +101,25 @@ class ProblemLog:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         os.replace(tmp, path)
+
+    @staticmethod
+    def read(path: Path) -> Dict[str, Dict[str, str]]:
+        """A written report back as {problem: {utterance (or manifest:line): detail}};
+        a section whose rows disagree with its count (a cut file) is an error."""
+        sections: Dict[str, Dict[str, str]] = {}
+        current, count = None, 0
+        for line in Path(path).read_text(encoding="utf-8").splitlines() + [""]:
+            head = re.match(r"== \w+: (\w+) \((\d+)\)", line)
+            if head:
+                current, count = sections.setdefault(head.group(1), {}), int(head.group(2))
+            elif current is not None and line:
+                key, _, detail = line.partition("\t")
+                current[key] = detail
+            elif current is not None:
+                if len(current) != count:
+                    raise ValueError(f"{path}: a section lists {len(current)} rows, its header says {count}")
+                current = None
+        return sections
 
 
 def read_rows(path: Path) -> Tuple[Dict[str, str], Dict[str, int]]:
