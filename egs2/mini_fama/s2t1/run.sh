@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 ./fama.sh \
   --train_set train --valid_set dev --test_sets "test" \
-  --nbpe 1000 --avg_num 5 \
+  --nbpe 400 --avg_num 5 \
   --step1_config conf/train_step1.yaml --step2_config conf/train_step2.yaml \
   --decode_config conf/decode.yaml --inference_nj 2 --decode_batch_seconds 60 \
   --model_name fama_mini --results_command "$0 $*" "$@"

@@ -2,7 +2,7 @@
 # Generates the embedded bilingual corpus (espeak-ng speech, seeded) into data/{train,dev,test}.
 # A rerun with the same options does nothing; with other options, remove data/ first.
 set -euo pipefail
-num_pairs=3000   # sentence pairs in all splits, each spoken in English and in Italian
+num_pairs=8000   # sentence pairs in all splits, each spoken in English and in Italian
 dev_pairs=""     # default: num_pairs / 10, at most 100
 test_pairs=""
 seed=0
