@@ -7,7 +7,8 @@ Same model, same inputs, same options (beam 5, joint CTC 0.2, FAMA's rules); RTF
 audio seconds / wall seconds of encoder + search; the outputs are compared.
 
   # CPU: a trained mini_fama model on its test set (real speech)
-  python bench/decode.py --model egs2/mini_fama/s2t1/exp/fama_mini.zip --data egs2/mini_fama/s2t1/dump/raw/test
+  python bench/decode.py --model egs2/mini_fama/s2t1/exp/fama_mini.zip --data egs2/mini_fama/s2t1/dump/raw/test \
+      --per_utt 200 --batch_seconds 60
   # GPU: FAMA-medium shape, random weights, 32 utterances of 5-20 s
   python bench/decode.py --size medium --dtype bf16
 
@@ -28,6 +29,7 @@ import torch
 logging.disable(logging.WARNING)
 
 from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch  # noqa: E402
+from fama_espnet.bin.decode import length_batches  # noqa: E402
 from fama_espnet.fast_beam_search import FastBeamSearch  # noqa: E402
 from fama_espnet.task import FamaTask, load_config  # noqa: E402
 
@@ -76,18 +78,19 @@ def speech_inputs(data):
     return speech, [langs[u] for u in utts], [len(x) / 16000 for x in speech]
 
 
-def run(model, search, inputs, langs, dev, dtype, batch):
-    """(wall seconds, token sequences) of encoder + search over `inputs`, `batch` at a time."""
+def run(model, search, inputs, langs, dev, dtype, batches):
+    """(wall seconds, token sequences) of encoder + search over `inputs`, batch by batch
+    (`batches`: lists of indices)."""
     out = []
     sync(dev)
     t = time.perf_counter()
     with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dtype == "bf16"):
-        for i in range(0, len(inputs), batch):
-            chunk = inputs[i : i + batch]
+        for idx in batches:
+            chunk = [inputs[i] for i in idx]
             x = torch.nn.utils.rnn.pad_sequence(chunk, batch_first=True).to(dev)
             lengths = torch.tensor([len(c) for c in chunk], device=dev)
             enc, enc_lens, _ = model.encode(x, lengths)
-            tags = torch.tensor([model.lang_ids[x] for x in langs[i : i + batch]], device=dev)
+            tags = torch.tensor([model.lang_ids[langs[i]] for i in idx], device=dev)
             out += [[h.yseq.tolist() for h in nbest] for nbest in search.decode(enc, enc_lens, tags)]
     sync(dev)
     return time.perf_counter() - t, out
@@ -102,6 +105,8 @@ def main():
     p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
     p.add_argument("--ctc_weight", type=float, default=0.2)
     p.add_argument("--per_utt", type=int, default=8, help="utterances decoded one at a time by stock ESPnet")
+    p.add_argument("--batch_seconds", type=float, default=0.0,
+                   help="batched modes: padded audio per batch, as the decode CLI (0: all inputs in one batch)")
     a = p.parse_args()
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if a.model:
@@ -127,14 +132,18 @@ def main():
     stock, fast = FamaBeamSearch(model, opt), FastBeamSearch(model, opt)
     results = {}
     n = min(a.per_utt, len(inputs))
+    ids = [str(i) for i in range(len(inputs))]
+    batched = ([[int(i) for i in b] for b in length_batches(ids, dict(zip(ids, seconds)), a.batch_seconds)]
+               if a.batch_seconds > 0 else [list(range(len(inputs)))])
+    singles = [[i] for i in range(n)]
     # Warm-up (kernels, allocator) on one batch of the fast path.
-    run(model, fast, inputs[:4], langs[:4], dev, a.dtype, 4)
-    for key, search, count, batch in (("espnet_per_utt", stock, n, 1), ("ours_per_utt", fast, n, 1),
-                                      ("espnet_batched", stock, len(inputs), len(inputs)),
-                                      ("ours_batched", fast, len(inputs), len(inputs))):
+    run(model, fast, inputs, langs, dev, a.dtype, [list(range(4))])
+    for key, search, count, batches in (("espnet_per_utt", stock, n, singles), ("ours_per_utt", fast, n, singles),
+                                        ("espnet_batched", stock, len(inputs), batched),
+                                        ("ours_batched", fast, len(inputs), batched)):
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats()
-        wall, hyps = run(model, search, inputs[:count], langs[:count], dev, a.dtype, batch)
+        wall, hyps = run(model, search, inputs, langs, dev, a.dtype, batches)
         r = dict(utts=count, wall_s=round(wall, 2), rtfx=round(sum(seconds[:count]) / wall, 1))
         if dev.type == "cuda":
             r["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)

@@ -30,7 +30,8 @@ class CTCPrefixScore:
     """
 
     def __init__(self, logp: Tensor, lengths: Tensor, blank: int, eos: int):
-        self.logp, self.blank, self.eos = logp, blank, eos
+        # [B, V, T]: a candidate's frames are one contiguous row to gather.
+        self.logp, self.blank, self.eos = logp.transpose(1, 2).contiguous(), blank, eos
         self.lengths = lengths.to(logp.device)
         b, t, _ = logp.shape
         self.frame_ok = torch.arange(t, device=logp.device)[None, :] < self.lengths[:, None]  # [B, T]
@@ -43,7 +44,7 @@ class CTCPrefixScore:
 
     def _gather(self, rows: Tensor, tokens: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         utt = self.utt[rows]
-        x = self.logp[utt, :, tokens].double()  # [P, T]: x_t(c)
+        x = self.logp[utt, tokens].double()  # [P, T]: x_t(c)
         rn, rb = self.r[rows, :, 0], self.r[rows, :, 1]
         phi = torch.where((tokens == self.last[rows])[:, None], rb, torch.logaddexp(rn, rb))
         r0 = torch.where(self.last[rows] < 0, x[:, 0], NEG_INF)  # only an empty g lets c start at frame 0
@@ -52,7 +53,9 @@ class CTCPrefixScore:
     def delta(self, rows: Tensor, tokens: Tensor) -> Tensor:
         """psi(g + c) - psi(g) [P] (float64) for the pairs (rows[p], tokens[p]). </s> gives
         g's full-sequence probability, blank -inf. Needs no recursion: only g's variables."""
-        utt, x, phi, r0 = self._gather(rows, tokens)
+        return self._delta(rows, tokens, *self._gather(rows, tokens))
+
+    def _delta(self, rows: Tensor, tokens: Tensor, utt: Tensor, x: Tensor, phi: Tensor, r0: Tensor) -> Tensor:
         start = torch.cat([r0[:, None], phi[:, :-1] + x[:, 1:]], dim=1)
         psi = torch.logsumexp(start.masked_fill(~self.frame_ok[utt], NEG_INF), dim=1)
         end = (self.lengths[utt] - 1)[:, None]
@@ -65,8 +68,8 @@ class CTCPrefixScore:
     def advance(self, rows: Tensor, tokens: Tensor) -> None:
         """Make the pairs (rows[p], tokens[p]) the new rows, in this order: the forward
         variables of g + c over all frames, as two scans."""
-        utt, x, phi, r0 = self._gather(rows, tokens)
-        delta = self.delta(rows, tokens)
+        utt, x, phi, r0 = gathered = self._gather(rows, tokens)
+        delta = self._delta(rows, tokens, *gathered)
         acc = x.cumsum(1)
         terms = torch.cat([(r0 - acc[:, 0])[:, None], (phi - acc)[:, :-1]], dim=1)
         new_rn = acc + torch.logcumsumexp(terms, dim=1)

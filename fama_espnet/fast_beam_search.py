@@ -28,7 +28,7 @@ from fama_espnet.beam_search import DecodingOptions
 from fama_espnet.ctc_prefix_score import CTCPrefixScore
 
 # CTC candidates scored per utterance before the bound is checked, in beams.
-FIRST_CANDIDATES_PER_BEAM = 4
+FIRST_CANDIDATES_PER_BEAM = 8
 NEG_INF = float("-inf")
 
 
@@ -146,6 +146,7 @@ class FastBeamSearch:
                 top, order = bound.sort(dim=1, descending=True, stable=True)
                 top = torch.cat([top, top.new_full((b, 1), NEG_INF)], dim=1)
                 sorted_all, scored, joints = True, 0, []
+                # (topk's order among equal bounds may differ from sort's: rescore from the start)
         flat = order.gather(1, pick)
         slot, token = flat // vocab, flat % vocab
         rows = (torch.arange(b, device=base.device)[:, None] * k + slot).view(-1)
