@@ -132,8 +132,7 @@ def main():
     stock, fast = FamaBeamSearch(model, opt), FastBeamSearch(model, opt)
     results = {}
     n = min(a.per_utt, len(inputs))
-    ids = [str(i) for i in range(len(inputs))]
-    batched = ([[int(i) for i in b] for b in length_batches(ids, dict(zip(ids, seconds)), a.batch_seconds)]
+    batched = (length_batches(list(range(len(inputs))), dict(enumerate(seconds)), a.batch_seconds)
                if a.batch_seconds > 0 else [list(range(len(inputs)))])
     singles = [[i] for i in range(n)]
     # Warm-up (kernels, allocator) on one batch of the fast path.

@@ -64,11 +64,11 @@ class FastBeamSearch:
         logp, cache = dec.step(tags[:, None], 1, cache, memory_kv, memory_mask)
         ctc = None
         if opt.ctc_weight > 0:
-            ctc_logp = torch.log_softmax(model.ctc.ctc_lo(model.final_ctc_input(enc, tags)).float(), dim=-1)
-            ctc = CTCPrefixScore(ctc_logp, enc_lens, model.blank_id, model.eos)
+            ctc = CTCPrefixScore(model.final_ctc_log_probs(enc, tags), enc_lens, model.blank_id, model.eos)
         active = torch.ones(n_utt, 1, dtype=torch.bool, device=device)
         alive = torch.arange(n_utt, device=device)  # original index of each batch row
         ended: List[List[Hypothesis]] = [[] for _ in range(n_utt)]
+        n_ended = torch.zeros(n_utt, dtype=torch.long, device=device)  # per batch row
 
         for i in range(opt.max_len):
             b, k = active.shape
@@ -95,13 +95,14 @@ class FastBeamSearch:
             for r, s in is_eos.nonzero().tolist():
                 ended[int(alive[r])].append(Hypothesis(yseq=yseq[r, s].cpu(), score=score[r, s].float().cpu(),
                                                        scores={}, states={}))
-            n_ended = torch.tensor([len(ended[int(a)]) for a in alive.tolist()], device=device)
+            n_ended = n_ended + is_eos.sum(1)
             running = active.any(1) & (n_ended < beam)
             if not bool(running.any()):
                 break
             if not bool(running.all()):
                 idx = running.nonzero().squeeze(1)
                 alive, active, yseq, score, token = alive[idx], active[idx], yseq[idx], score[idx], token[idx]
+                n_ended = n_ended[idx]
                 cache = [(kk[idx], vv[idx]) for kk, vv in cache]
                 memory_kv = [(kk[idx], vv[idx]) for kk, vv in memory_kv]
                 memory_mask = memory_mask[idx]

@@ -146,6 +146,13 @@ class FamaModel(AbsESPnetModel):
         (and of the CTC prefix scorer in joint decoding)."""
         return self.ctc_lang_norm(enc + self.decoder.embed[0](tags)[:, None, :])
 
+    def final_ctc_logits(self, enc: Tensor, tags: Tensor) -> Tensor:
+        return self.ctc.ctc_lo(self.final_ctc_input(enc, tags))
+
+    def final_ctc_log_probs(self, enc: Tensor, tags: Tensor) -> Tensor:
+        """fp32 log-probs of the final CTC head under one target tag per utterance (joint decoding)."""
+        return torch.log_softmax(self.final_ctc_logits(enc, tags).float(), dim=-1)
+
     # ---------------------------------------------------------------- losses
     def task_loss(
         self, enc: Tensor, enc_lens: Tensor, tags: Tensor, ys: List[Tensor]
@@ -164,7 +171,7 @@ class FamaModel(AbsESPnetModel):
         att, nll = label_smoothed_nll(lprobs, target, self.lsm_weight, IGNORE_ID)
         keep = target != IGNORE_ID
         correct = (lprobs.argmax(-1)[keep] == target[keep]).sum()
-        ctc_logits = self.ctc.ctc_lo(self.final_ctc_input(enc, tags))
+        ctc_logits = self.final_ctc_logits(enc, tags)
         ctc = ctc_loss_sum(ctc_logits, enc_lens, ys, self.blank_id)
         out = {"att": att, "nll": nll, "ctc": ctc, "correct": correct, "ntarget": keep.sum()}
         if self.report_ctc_error and not self.training:

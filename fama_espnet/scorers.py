@@ -80,7 +80,7 @@ class FamaCTCPrefixScorer(CTCPrefixScorer):
         tags = self.tags.to(x.device)
         if tags.numel() == 1 and x.size(0) != 1:
             tags = tags.expand(x.size(0))
-        return torch.log_softmax(self.model.ctc.ctc_lo(self.model.final_ctc_input(x, tags)).float(), dim=-1)
+        return self.model.final_ctc_log_probs(x, tags)
 
     def batch_init_state(self, x: Tensor, xs_lengths: Optional[Tensor] = None):
         if x.dim() == 2:

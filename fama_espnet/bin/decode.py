@@ -8,17 +8,17 @@ OUT (with .done) is skipped.
 import argparse
 import logging
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Hashable, List
 
 import yaml
 from tqdm import tqdm
 
-from fama_espnet.data.fairseq_audio import load_entry, probe_entry
+from fama_espnet.data.fairseq_audio import FBANK, load_entry, probe_entry
 from fama_espnet.data.kaldi_dir import read_table, write_table, write_text
 from fama_espnet.inference import FamaSpeech2Text
 
 
-def length_batches(utts: List[str], seconds: Dict[str, float], budget: float) -> List[List[str]]:
+def length_batches(utts: List[Hashable], seconds: Dict[Hashable, float], budget: float) -> List[List[Hashable]]:
     """Consecutive batches of length-sorted utterances whose padded size (count x longest)
     stays within `budget` seconds; an utterance longer than the budget is a batch alone."""
     batches, current = [], []
@@ -62,7 +62,8 @@ def main(argv=None) -> None:
     if shape_file.exists():
         lengths = {u: int(n.split(",")[0]) / (100 if "," in n else 16000) for u, n in read_table(shape_file).items()}
     else:
-        lengths = {u: probe_entry(wavs[u]).length / 16000 for u in wavs}
+        probes = {u: probe_entry(wavs[u]) for u in wavs}
+        lengths = {u: p.length / (100 if p.kind == FBANK else 16000) for u, p in probes.items()}
     batches = length_batches(sorted(wavs, key=lambda u: lengths[u]), lengths, a.batch_seconds)
     hyps = {}
     for chunk in tqdm(batches, desc=f"decode {a.data.name} {a.task}", unit="batch"):
