@@ -20,6 +20,8 @@ setup(
         "espeakng-loader==0.2.4",
         "tqdm>=4.66",
         "matplotlib>=3.8",
+        "silero-vad==6.2.3",  # long-form: voice activity (its model ships in the wheel)
+        "srt==3.5.3",         # long-form: SRT subtitles
     ],
     extras_require={"test": ["pytest>=8", "omegaconf>=2.1"]},
 )
