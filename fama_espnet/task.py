@@ -23,7 +23,6 @@ from espnet2.train.abs_espnet_model import AbsESPnetModel
 from espnet2.train.class_choices import ClassChoices
 from espnet2.train.collate_fn import CommonCollateFn
 from espnet2.train.dataset import AbsDataset
-from espnet2.train.trainer import Trainer
 from espnet2.utils.get_default_kwargs import get_default_kwargs
 from espnet2.utils.nested_dict_action import NestedDictAction
 from espnet2.utils.types import int_or_none, str2bool, str_or_none
@@ -31,6 +30,7 @@ from espnet2.utils.types import int_or_none, str2bool, str_or_none
 from fama_espnet.model import FamaModel
 from fama_espnet.preprocessor import FamaPreprocessor
 from fama_espnet.registry import register
+from fama_espnet.trainer import FamaTrainer
 
 register()
 
@@ -59,7 +59,7 @@ class FamaTask(AbsTask):
         espnet_asr.postencoder_choices,
         espnet_asr.decoder_choices,
     ]
-    trainer = Trainer
+    trainer = FamaTrainer  # ESPnet's trainer, safe to kill at any moment
 
     @classmethod
     def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:

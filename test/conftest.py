@@ -76,3 +76,15 @@ def tiny_exp(corpus, tmp_path_factory):
     train(corpus, tiny_config(root, ""), exp, STEP2, "--max_epoch", "2")
     average(["--exp_dir", str(exp), "--num", "2", "--output", str(exp / "model.pth")])
     return exp
+
+
+@pytest.fixture(scope="session")
+def straight_exp(corpus, tmp_path_factory):
+    """(config, exp dir) of a tiny ASR+ST training run 3 epochs without a stop, the
+    reference that resumed and killed runs must equal."""
+    from test_train import NO_PLOTS, STEP2, tiny_config, train
+
+    root = tmp_path_factory.mktemp("straight")
+    config = tiny_config(root, "")
+    train(corpus, config, root / "exp", STEP2, "--max_epoch", "3", "--resume", "true", *NO_PLOTS)
+    return config, root / "exp"

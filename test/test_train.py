@@ -13,6 +13,8 @@ from test_model import TINY
 CONF = Path(__file__).resolve().parents[1] / "conf"
 STEP1 = ["speech", "text", "src_lang"]
 STEP2 = STEP1 + ["text_tgt", "tgt_lang"]
+# For runs compared by weights only: matplotlib (attention maps, curves) is most of a tiny epoch.
+NO_PLOTS = ("--num_att_plot", "0", "--use_matplotlib", "false")
 
 
 def tiny_config(tmp_path, name):
@@ -27,6 +29,11 @@ def tiny_config(tmp_path, name):
 
 
 def train(corpus, config, out, names, *extra, data=None, speech_type="sound"):
+    main(train_args(corpus, config, out, names, *extra, data=data, speech_type=speech_type))
+
+
+def train_args(corpus, config, out, names, *extra, data=None, speech_type="sound"):
+    """The command line of `python -m fama_espnet.bin.train` for a tiny run."""
     data_dir, tokens, spm = corpus
     data_dir = data or data_dir
     cmd = ["--config", str(config), "--output_dir", str(out), "--token_list", str(tokens),
@@ -37,7 +44,7 @@ def train(corpus, config, out, names, *extra, data=None, speech_type="sound"):
         if arg.endswith(",speech,sound"):
             arg = arg[: -len("sound")] + speech_type
         cmd += ["--train_data_path_and_name_and_type", arg, "--valid_data_path_and_name_and_type", arg]
-    main(cmd + list(extra))
+    return cmd + list(extra)
 
 
 def test_step1_then_step2_then_resume(corpus, tmp_path):
@@ -82,14 +89,13 @@ def test_missing_rows_are_named(corpus, tmp_path):
         train(corpus, tiny_config(tmp_path, ""), tmp_path / "exp", STEP2, "--max_epoch", "1", data=broken)
 
 
-def test_resumed_training_equals_uninterrupted(corpus, tmp_path):
+def test_resumed_training_equals_uninterrupted(corpus, straight_exp, tmp_path):
     """Stopping after epoch 2 and resuming gives the same weights as never stopping:
     no update lost or repeated, the same batches, the same task draws."""
-    config = tiny_config(tmp_path, "")
-    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    train(corpus, config, straight, STEP2, "--max_epoch", "3")
-    train(corpus, config, resumed, STEP2, "--max_epoch", "2")
-    train(corpus, config, resumed, STEP2, "--max_epoch", "3", "--resume", "true")
+    config, straight = straight_exp
+    resumed = tmp_path / "resumed"
+    train(corpus, config, resumed, STEP2, "--max_epoch", "2", *NO_PLOTS)
+    train(corpus, config, resumed, STEP2, "--max_epoch", "3", "--resume", "true", *NO_PLOTS)
     a = torch.load(straight / "3epoch.pth", map_location="cpu")
     b = torch.load(resumed / "3epoch.pth", map_location="cpu")
     assert a.keys() == b.keys()
