@@ -6,7 +6,7 @@
 """
 import argparse
 import logging
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -18,7 +18,9 @@ from espnet2.text.build_tokenizer import build_tokenizer
 from espnet2.text.token_id_converter import TokenIDConverter
 
 from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
+from fama_espnet.data import speech_format
 from fama_espnet.fast_beam_search import FastBeamSearch
+from fama_espnet.frontend import KaldiFbank
 from fama_espnet.model import FamaModel
 from fama_espnet.task import FamaTask
 
@@ -77,21 +79,46 @@ class FamaSpeech2Text:
         self.dtype = DTYPES[dtype]
         # Tags and special symbols never reach the output text.
         self.hidden = {self.model.sos, self.model.blank_id, *self.model.lang_ids.values()}
+        # A model trained on precomputed fbank has no front-end: FAMA's features (what
+        # FBK's preprocessing writes) are computed here for the waveforms it is given.
+        frontend = self.model.frontend or KaldiFbank(fs=speech_format.SAMPLE_RATE, n_mels=conf.input_size)
+        self.fbank = frontend.eval()
+        self.n_mels = frontend.output_size()
 
-    @classmethod
-    def from_pretrained(cls, model: Union[str, Path], **kwargs) -> "FamaSpeech2Text":
-        """`model`: a packed .zip (unpacked by espnet_model_zoo) or an ESPnet exp dir."""
+    @staticmethod
+    def model_files(model: Union[str, Path]) -> Tuple[Path, ...]:
+        """The files `from_pretrained(model)` reads: a packed .zip, or an exp dir's
+        config.yaml and model (the first of MODEL_FILES there, or the given .pth)."""
         path = Path(model)
+        if path.is_file() and path.suffix == ".pth":
+            config = path.parent / "config.yaml"
+            if not config.is_file():
+                raise FileNotFoundError(f"{path}: no config.yaml beside it")
+            return config, path
         if path.is_dir():
             files = [path / m for m in MODEL_FILES if (path / m).exists()]
             if not (path / "config.yaml").exists() or not files:
                 raise FileNotFoundError(f"{path}: needs config.yaml and one of {MODEL_FILES}")
-            return cls(path / "config.yaml", files[0], **kwargs)
+            return path / "config.yaml", files[0]
         if not path.exists():
             raise FileNotFoundError(f"no such model: {path}")
+        return (path,)
+
+    @classmethod
+    def from_pretrained(cls, model: Union[str, Path], **kwargs) -> "FamaSpeech2Text":
+        """`model`: a packed .zip (unpacked by espnet_model_zoo), an ESPnet exp dir, or a
+        model file (.pth) in one."""
+        files = cls.model_files(model)
+        if len(files) == 2:
+            return cls(*files, **kwargs)
         from espnet_model_zoo.downloader import ModelDownloader
 
-        return cls(**ModelDownloader().download_and_unpack(str(path)), **kwargs)
+        return cls(**ModelDownloader().download_and_unpack(str(files[0])), **kwargs)
+
+    @staticmethod
+    def resolved_options(decoding: dict) -> dict:
+        """Every decoding option, defaults filled in: what a decode was made with."""
+        return asdict(replace(DecodingOptions(), **decoding))
 
     @staticmethod
     def decoding_option_names() -> List[str]:
@@ -118,12 +145,31 @@ class FamaSpeech2Text:
         unknown = sorted(set(tgt_langs) - set(self.model.lang_ids))
         if unknown:
             raise ValueError(f"unknown target language(s) {unknown}; the model has {sorted(self.model.lang_ids)}")
-        waves = [torch.as_tensor(np.asarray(s), dtype=torch.float32) for s in speeches]
+        inputs = self.model_inputs(speeches)
         tags = [self.model.lang_ids[x] for x in tgt_langs]
-        return [[self.result(h) for h in nbest] for nbest in self._decode(waves, tags)]
+        return [[self.result(h) for h in nbest] for nbest in self._decode(inputs, tags)]
+
+    def model_inputs(self, speeches: Sequence[Union[np.ndarray, torch.Tensor]]) -> List[torch.Tensor]:
+        """Each input as this model takes it, one kind for the whole batch: a 16 kHz
+        waveform (1-D) or 80-dim fbank ([frames, 80]) is accepted by every model;
+        waveforms become fbank for a model without front-end, or when the batch mixes
+        kinds (the same features the front-end computes, so the hypotheses are equal)."""
+        xs = [torch.as_tensor(np.asarray(s), dtype=torch.float32) for s in speeches]
+        for i, x in enumerate(xs):
+            if not (x.dim() == 1 or (x.dim() == 2 and x.size(1) == self.n_mels)):
+                raise ValueError(f"input {i}: shape {tuple(x.shape)}; expected a {speech_format.DESCRIPTION['waveform']} "
+                                 f"(1-D) or {speech_format.DESCRIPTION['fbank']} ([frames, {self.n_mels}])")
+        if self.model.frontend is not None and all(x.dim() == 1 for x in xs):
+            return xs
+        return [self._fbank(x) if x.dim() == 1 else x for x in xs]
+
+    def _fbank(self, wave: torch.Tensor) -> torch.Tensor:
+        feats, n = self.fbank(wave[None], torch.tensor([len(wave)]))
+        return feats[0, : int(n[0])]
 
     def _decode(self, waves: List[torch.Tensor], tags: List[int]) -> list:
-        """Encoder + search on one padded batch; a batch that runs out of device memory
+        """Encoder + search on one padded batch of model_inputs (waveforms [N] padded to
+        [B, N], or features [T, D] to [B, T, D]); a batch that runs out of device memory
         is split in two and retried (a single utterance that does not fit re-raises)."""
         try:
             lengths = torch.tensor([len(w) for w in waves], device=self.device)
@@ -145,3 +191,38 @@ class FamaSpeech2Text:
         tokens = self.converter.ids2tokens(ids)
         length = len(hyp.yseq) - 1  # tag and </s> included, as fairseq's ranking
         return Result(self.tokenizer.tokens2text(tokens), tokens, ids, float(hyp.score) / length)
+
+    @torch.no_grad()
+    def transcribe(self, audio: Union[str, Path, np.ndarray, torch.Tensor], tgt_lang: str, fs: int = 16000,
+                   src_lang: Optional[str] = None, vad=None, batch_seconds: float = 200.0,
+                   progress: bool = False) -> list:
+        """Audio of any length (a file path, read in blocks, or a waveform at `fs` Hz) ->
+        [longform.Segment] with start/end seconds and text; [] when there is no speech.
+        Pieces cut at pauses (fama_espnet/longform/vad.py; `vad`: VadOptions) are decoded
+        batched (`batch_seconds` of padded audio). ASR (`src_lang` None or = `tgt_lang`)
+        adds word times from the final CTC head; ST segments carry the speech span."""
+        from fama_espnet import longform
+
+        if tgt_lang not in self.model.lang_ids:
+            raise ValueError(f"unknown target language(s) {[tgt_lang]}; the model has {sorted(self.model.lang_ids)}")
+        source = longform.LongAudio(audio, fs)
+        pieces = longform.find_pieces(source, vad or longform.VadOptions(), progress)
+        asr = src_lang in (None, tgt_lang)
+        bar = longform.vad.progress_bar(progress and bool(pieces), sum(p.end - p.start for p in pieces), "decode")
+        segments = []
+        for batch in longform.batches(pieces, batch_seconds):
+            waves = [source.read(p.start, p.end) for p in batch]
+            best = [nbest[0] if nbest else None for nbest in self.batch_decode(waves, [tgt_lang] * len(batch))]
+            hyps = [(r.tokens, r.token_ids) if r else ([], []) for r in best]
+            words = (longform.align_batch(self.model, self.model_inputs(waves), [len(w) / 16000 for w in waves],
+                                          self.model.lang_ids[tgt_lang], hyps, [p.start for p in batch],
+                                          [(p.speech_start, p.speech_end) for p in batch])
+                     if asr else [None] * len(batch))
+            for piece, r, w in zip(batch, best, words):
+                segment = longform.segment_of(piece, r.text if r else "", w)
+                segments += [segment] if segment else []
+            if bar is not None:
+                bar.update(sum(p.end - p.start for p in batch))
+        if bar is not None:
+            bar.close()
+        return segments

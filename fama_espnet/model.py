@@ -116,9 +116,17 @@ class FamaModel(AbsESPnetModel):
 
     # ---------------------------------------------------------------- encoder side
     def extract_feats(self, speech: Tensor, speech_lengths: Tensor) -> Tuple[Tensor, Tensor]:
+        """Waveforms [B, N] go through the front-end; features [B, T, D] (precomputed
+        fbank, see data/speech_format.py) are the front-end's output already."""
         speech = speech[:, : speech_lengths.max()]
-        if self.frontend is None:
+        if speech.dim() == 3:
+            if self.frontend is not None and speech.size(2) != self.frontend.output_size():
+                raise ValueError(f"features of dim {speech.size(2)}; this model's front-end makes "
+                                 f"{self.frontend.output_size()}")
             return speech, speech_lengths
+        if self.frontend is None:
+            raise ValueError("this model has no front-end (trained on precomputed fbank, input_size): "
+                             "it takes [batch, frames, dim] features, not waveforms")
         return self.frontend(speech, speech_lengths)
 
     def encode(self, speech: Tensor, speech_lengths: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:

@@ -2,14 +2,15 @@
 GPUs at hand, the architecture and vocabulary of a model being fine-tuned.
 
 Batch. FAMA's configs (conf/train_fama_*.yaml) are written for FBK's 16 GPUs. ESPnet's
-`batch_bins` is the global micro-batch, split across the GPUs, so each GPU gets
-batch_bins / 16 (FAMA-small: 25,600,000 samples / 16 = 1,600,000 = 10000 frames of
-160 samples, fairseq's --max-tokens 10000), and an update sums `accum_grad` micro-batches.
+`batch_bins` is the global micro-batch in 10 ms input frames (speech_shape counts frames
+for waveform and fbank dirs alike, data/speech_format.py), split across the GPUs, so
+each GPU gets batch_bins / 16 (FAMA-small: 160,000 / 16 = 10000 frames, fairseq's
+--max-tokens 10000), and an update sums `accum_grad` micro-batches.
 On G GPUs the same per-GPU micro-batch and the same examples per update need
 
     batch_bins' = batch_bins * G / 16        accum_grad' = accum_grad * 16 / G
 
-(FAMA-small on 1 GPU: 1,600,000 x 32; FAMA-medium step 1: 880,000 x 80), so G must
+(FAMA-small on 1 GPU: 10,000 x 32; FAMA-medium step 1: 5,500 x 80), so G must
 divide accum_grad * 16. ESPnet's num_iters_per_epoch counts micro-batches, so it is
 multiplied by accum_grad' / accum_grad: an "epoch" (a checkpoint) still spans the same
 number of updates.
@@ -77,7 +78,7 @@ def scale_batch(conf: Dict[str, Any], gpus: int, ref_gpus: int) -> Tuple[Dict[st
         iters = int(conf["num_iters_per_epoch"])
         conf["num_iters_per_epoch"] = iters * conf["accum_grad"] // accum
         line += f", num_iters_per_epoch {iters} -> {conf['num_iters_per_epoch']}"
-    return conf, line + f"; per update {bins * accum} samples, as before"
+    return conf, line + f"; per update {bins * accum} frames, as before"
 
 
 def finetune_config(model_conf: Dict[str, Any], overlay: Dict[str, Any]) -> Dict[str, Any]:

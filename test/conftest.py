@@ -5,7 +5,8 @@ from typing import List
 import pytest
 import soundfile as sf
 
-from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir, write_table
+from fama_espnet.data import speech_format
+from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir
 from fama_espnet.data.tts import speak
 from fama_espnet.tokenizer import train_sentencepiece, write_token_list
 
@@ -38,7 +39,7 @@ def corpus(tmp_path_factory):
     utts = make_utterances(root / "wav")
     data = root / "data"
     write_kaldi_dir(data, utts)
-    write_table(data / "speech_shape", {u.id: str(len(sf.read(u.wav)[0])) for u in utts})
+    speech_format.write_shapes(data, {u.id: speech_format.frames_of_samples(sf.info(u.wav).frames) for u in utts})
     spm = train_sentencepiece([u.text for u in utts] * 4, str(root / "bpe"), vocab_size=60)
     tokens = root / "tokens.txt"
     write_token_list(str(spm), str(tokens))

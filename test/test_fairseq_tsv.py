@@ -16,8 +16,9 @@ import yaml
 
 from fama_espnet.bin.import_tsv import main as import_main
 from fama_espnet.data.fairseq_audio import (
-    DATA_TYPE, FBANK, WAVEFORM, EntryError, FairseqAudioReader, feature_kind, load_entry, parse_entry,
+    DATA_TYPE, EntryError, FairseqAudioReader, load_entry, parse_entry,
 )
+from fama_espnet.data.speech_format import FBANK, WAVEFORM, frames_of_samples, kind_of as feature_kind
 from fama_espnet.data.fairseq_tsv import (
     FAMA_SUBSETS, REPORT, TsvError, find_manifests, import_fama_dataroot, import_tsv, subset_languages,
 )
@@ -131,7 +132,7 @@ def test_every_form_converts_and_loads_the_source_arrays(sources, tmp_path, form
         x = reader[utt]
         assert x.dtype == np.float32 and x.shape == source.shape, utt
         np.testing.assert_array_equal(x, source)  # 16-bit audio and saved arrays: bit exact
-        assert shapes[utt] == (f"{len(source)},80" if kind == FBANK else str(len(source)))
+        assert shapes[utt] == str(len(source) if kind == FBANK else frames_of_samples(len(source)))
 
 
 def test_st_rows_take_transcript_from_src_text(sources, tmp_path):

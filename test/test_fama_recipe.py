@@ -276,7 +276,7 @@ def test_run_sh_finetunes_for_asr_end_to_end(corpus, tiny_exp, tmp_path):
     for name in ("utils", "fama.sh"):
         (recipe / name).symlink_to((RECIPE / name).resolve())
     overlay = yaml.safe_load((RECIPE / "conf" / "finetune_fama_asr.yaml").read_text())
-    overlay.update(batch_bins=300_000, accum_grad=1, num_iters_per_epoch=2, max_epoch=2, num_workers=0)
+    overlay.update(batch_bins=1875, accum_grad=1, num_iters_per_epoch=2, max_epoch=2, num_workers=0)
     (recipe / "conf" / "finetune_fama_asr.yaml").write_text(yaml.safe_dump(overlay))
     decode = yaml.safe_load((ROOT / "conf" / "decode_fama_joint_ctc.yaml").read_text())
     decode.update(beam_size=2, max_len=8)
@@ -294,8 +294,9 @@ def test_run_sh_finetunes_for_asr_end_to_end(corpus, tiny_exp, tmp_path):
     log = (exp / "s2t_step1" / "train.log").read_text()
     assert f"Loading pretrained params from {model}/model.pth" in log
     assert (exp / "s2t_step2").resolve() == (exp / "s2t_step1").resolve()
-    assert len(read_table(exp / "decode" / "my_test_asr" / "text")) == 12
-    assert not (exp / "decode" / "my_test_st").exists()
+    decodes = exp / "s2t_step1" / "decode_decode_model"
+    assert len(read_table(decodes / "my_test_asr" / "text")) == 12
+    assert not (decodes / "my_test_st").exists()
     assert "| my_test | ASR | en | WER" in (recipe / "RESULTS.md").read_text()
     assert (exp / "finetune_my_fama_asr.zip").exists()
 
@@ -312,3 +313,100 @@ def test_run_sh_refuses_bad_options(fama_model):
         assert done.returncode == 1 and message in done.stderr, (args, done.stderr)
     shown = bash("run.sh", "--help")
     assert shown.returncode == 0 and "--finetune_from exp/fama_small" in shown.stdout
+
+
+# ---- the real recipe end to end at tiny sizes: FBK's manifests with zipped fbank (step 1,
+# step 2), tiny dims, averaging, decoding a test set from its release layout (waveforms),
+# scoring, RESULTS.md, packing; then a rerun with another decoding config.
+
+TINY_ARGS = " ".join(
+    [f"--{section} {k}={v}" for section, conf in (
+        ("encoder_conf", dict(output_size=32, attention_heads=4, linear_units=64, num_blocks=2, conv_channels=48,
+                              interctc_layer_idx="[1]")),
+        ("decoder_conf", dict(attention_heads=4, linear_units=64, num_blocks=1))) for k, v in conf.items()]
+    + ["--batch_bins 1875 --accum_grad 1 --num_iters_per_epoch 2 --max_epoch 2 --keep_nbest_models 2",
+       "--num_workers 0 --use_amp false"])
+
+
+def fbk_dataroot(corpus, root: Path) -> Path:
+    """FBK's $DATAROOT at tiny size: a manifest per subset of FAMA's commands (2 rows each),
+    its audio the 80-dim fbank .npy of the corpus utterances in one stored zip, as FBK's
+    preprocessing writes it (entries relative to the data root)."""
+    from test_fairseq_tsv import fbank, npy_bytes, write_tsv, zip_entries
+
+    data = corpus[0]
+    root.mkdir(parents=True)
+    wavs = {u: sf.read(p, dtype="float32")[0] for u, p in read_table(data / "wav.scp").items()}
+    feats = {u: fbank(w) for u, w in wavs.items()}
+    entries = zip_entries(root / "fbank80.zip", {f"{u}.npy": npy_bytes(x) for u, x in feats.items()})
+    text, translation = read_table(data / "text"), read_table(data / "text_tgt")
+    lists = data_sh_lists()
+    for i, name in enumerate(sorted(set(lists["STEP1_TRAIN"] + lists["STEP2_TRAIN"] + lists["STEP2_DEV"]))):
+        src, tgt = fairseq_tsv.subset_languages(name)
+        utts = [f"{src}{(i + k) % 6:02d}" for k in range(2)]
+        rows = [[f"{name}_{u}", entries[u], len(feats[u]), text[u] if src == tgt else translation[u], text[u],
+                 "spk1", src, tgt] for u in utts]
+        write_tsv(root / f"{name}.tsv", rows)
+    return root
+
+
+def full_recipe_copy(tmp: Path, db: Dict[str, str]) -> Path:
+    d = tmp / "s2t1"
+    (d / "conf").mkdir(parents=True)
+    for name in ("run.sh", "cmd.sh", "path.sh", "local"):
+        src = RECIPE / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src.resolve(), d / name)
+    for name in ("utils", "fama.sh"):
+        (d / name).symlink_to((RECIPE / name).resolve())
+    for conf in (RECIPE / "conf").iterdir():
+        (d / "conf" / conf.name).symlink_to(conf.resolve())
+    (d / "db.sh").write_text("".join(f"{k}={shlex.quote(str(v))}\n" for k, v in db.items()))
+    for name, beam in (("decode_a", 2), ("decode_b", 1)):
+        decode = yaml.safe_load((ROOT / "conf" / "decode_fama_joint_ctc.yaml").read_text())
+        decode.update(beam_size=beam, max_len=8)
+        (d / "conf" / f"{name}.yaml").write_text(yaml.safe_dump(decode))
+    return d
+
+
+def test_real_recipe_end_to_end_from_fbk_manifests(corpus, tmp_path):
+    dataroot = fbk_dataroot(corpus, tmp_path / "fama_data")
+    rel = make_releases(tmp_path / "releases")
+    recipe = full_recipe_copy(tmp_path, {"FAMA_DATA": dataroot, "FLEURS": rel["fleurs"]})
+    env = {"FAMA_BACKEND": "local"}
+    common = ["--ngpu", "0", "--avg_num", "2", "--nbpe", "60", "--local_data_opts", "--test_sets test_fleurs_en_it"]
+    tail = ["--", "--nj", "1", "--inference_nj", "1", "--step1_args", TINY_ARGS, "--step2_args", TINY_ARGS]
+    done = bash("run.sh", *common, "--decode_config", "conf/decode_a.yaml", *tail, cwd=recipe, env=env)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+    exp = recipe / "exp" / "fama_small"
+    # Both steps read the zipped fbank in place and train without a front-end.
+    assert (recipe / "dump" / "raw" / "train_asr" / "feats_type").read_text().strip() == "fbank"
+    for step in ("s2t_step1", "s2t_step2"):
+        config = yaml.safe_load((exp / step / "config.yaml").read_text())
+        assert config["frontend"] is None and config["input_size"] == 80, step
+        assert (exp / step / "model.pth").exists()
+    assert "Loading pretrained params from exp/fama_small/s2t_step1/model.pth" in \
+        (exp / "s2t_step2" / "train.log").read_text()
+    # The FLEURS en->it test set, waveforms from its release layout, decoded by that model.
+    assert (recipe / "dump" / "raw" / "test_fleurs_en_it" / "feats_type").read_text().strip() == "waveform"
+    first = exp / "s2t_step2" / "decode_decode_a_model"
+    for task in ("asr", "st"):
+        assert len(read_table(first / f"test_fleurs_en_it_{task}" / "text")) == 3
+    results, index = (exp / "RESULTS.md").read_text(), (recipe / "RESULTS.md").read_text()
+    for row in ("| test_fleurs_en_it | ASR | en | WER", "| test_fleurs_en_it | ST | en-it | BLEU"):
+        assert row in results and row in index
+    assert "decoding: beam_size 2, ctc_weight 0.2" in results and "[exp/fama_small](exp/fama_small/RESULTS.md)" in index
+    assert (exp / "fama_small.zip").exists()
+
+    # Another decoding config: new results beside the old ones, which stay as they were.
+    before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    again = bash("run.sh", *common, "--stage", "10", "--stop_stage", "11", "--decode_config", "conf/decode_b.yaml",
+                 *tail, cwd=recipe, env=env)
+    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+    assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
+    second = exp / "s2t_step2" / "decode_decode_b_model"
+    assert len(read_table(second / "test_fleurs_en_it_st" / "text")) == 3
+    index = (recipe / "RESULTS.md").read_text()
+    results = (exp / "RESULTS.md").read_text()
+    assert "### s2t_step2/decode_decode_a_model" in results and "### s2t_step2/decode_decode_b_model" in results
+    assert "### exp/fama_small/s2t_step2/decode_decode_a_model" in index and "decode_decode_b_model" in index

@@ -3,6 +3,7 @@ import numpy as np
 import soundfile as sf
 
 from fama_espnet.bin.filter_data import main
+from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import Utterance, read_table, write_kaldi_dir, write_table
 from fama_espnet.data.format_data import ProblemLog
 
@@ -10,15 +11,15 @@ SECONDS = {"ok": 3.0, "edge": 30.0, "long": 31.0, "short": 0.05, "emptytgt": 2.0
 
 
 def formatted_dir(tmp_path):
-    """A data dir as format_data leaves it: wavs, tables and speech_shape."""
+    """A data dir as format_data leaves it: wavs, tables, feats_type and speech_shape (frames)."""
     wav = tmp_path / "ok.wav"
     sf.write(wav, np.zeros(16000, dtype=np.int16), 16000, subtype="PCM_16")
     utts = [Utterance(u, str(wav), "one two three four five six" if u == "wordy" else "hello there",
                       "en", f"spk_{u}", "" if u == "emptytgt" else "ciao", "it") for u in SECONDS]
     src = tmp_path / "formatted"
     write_kaldi_dir(src, utts)
-    write_table(src / "speech_shape", {u: str(int(s * 16000)) for u, s in SECONDS.items() if u != "ok"}
-                | {"ok": "48000,1"})
+    speech_format.record(src, speech_format.WAVEFORM)
+    speech_format.write_shapes(src, {u: int(s * 100) for u, s in SECONDS.items()})
     with open(src / "wav.scp", "a") as f:
         f.write(f"noshape {wav}\n")
     return src
@@ -40,8 +41,13 @@ def test_drops_by_length_and_text(tmp_path, capsys):
     assert "2 of 7 utterances kept, 5 dropped" in capsys.readouterr().err
 
     stamp = (dst / "filter_report.txt").stat().st_mtime_ns
-    assert main(["--src", str(src), "--dst", str(dst)]) == 0
+    assert main(["--src", str(src), "--dst", str(dst), "--max_text_tokens", "5"]) == 0
     assert "skipped" in capsys.readouterr().err
+    assert (dst / "filter_report.txt").stat().st_mtime_ns == stamp
+    # Another option on a finished dir: refused, naming the option and the dir to remove.
+    assert main(["--src", str(src), "--dst", str(dst), "--max_text_tokens", "5", "--max_seconds", "20"]) == 1
+    err = capsys.readouterr().err
+    assert "max_seconds: 30.0 then, 20.0 now" in err and f"Remove {dst.resolve()}" in err
     assert (dst / "filter_report.txt").stat().st_mtime_ns == stamp
 
 
@@ -57,4 +63,4 @@ def test_unformatted_dir_is_refused(tmp_path, capsys):
     src.mkdir()
     write_table(src / "wav.scp", {"a": "a.wav"})
     assert main(["--src", str(src), "--dst", str(tmp_path / "out")]) == 1
-    assert "speech_shape" in capsys.readouterr().err
+    assert "no feats_type: not a formatted data dir" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import pytest
 import soundfile as sf
 
 from fama_espnet.bin.format_data import main
+from fama_espnet.data.speech_format import frames_of_samples
 from fama_espnet.data.kaldi_dir import read_table, write_table
 from fama_espnet.data.format_data import ProblemLog
 
@@ -29,7 +30,7 @@ def check_wavs(dst: Path, expected: Set[str]) -> Dict[str, np.ndarray]:
         assert Path(path).is_absolute() and Path(path).is_relative_to(dst)
         info = sf.info(path)
         assert (info.samplerate, info.channels, info.subtype, info.format) == (16000, 1, "PCM_16", "WAV")
-        assert info.frames == int(shapes[utt])
+        assert frames_of_samples(info.frames) == int(shapes[utt])  # speech_shape counts 10 ms frames
         samples[utt] = sf.read(path, dtype="int16")[0]
     return samples
 

@@ -29,7 +29,7 @@ def tiny_recipe(tmp: Path) -> Path:
         conf = yaml.safe_load((RECIPE / "conf" / step).read_text())
         for key, value in TINY_MODEL.items():
             conf[key].update(value)
-        conf.update(num_iters_per_epoch=2, max_epoch=2, batch_bins=300_000, num_workers=0)
+        conf.update(num_iters_per_epoch=2, max_epoch=2, batch_bins=1875, num_workers=0)
         (d / "conf" / step).write_text(yaml.safe_dump(conf))
     decode = yaml.safe_load((RECIPE / "conf" / "decode.yaml").read_text())
     decode.update(beam_size=2, max_len=8)
@@ -47,17 +47,24 @@ def test_every_stage_then_rerun_skips(tmp_path):
     opts = ["--local_data_opts", "--num_pairs 24 --dev_pairs 4 --test_pairs 4", "--nbpe", "60", "--avg_num", "2"]
     first = run(recipe, *opts)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    results = (recipe / "RESULTS.md").read_text()
+    index, results = (recipe / "RESULTS.md").read_text(), (recipe / "exp" / "RESULTS.md").read_text()
     for row in ("| test | ASR | en | WER", "| test | ASR | it | WER", "| test | ST | en-it | BLEU",
                 "| test | ST | it-en | BLEU", "| test | ST | all | BLEU"):
-        assert row in results, row
+        assert row in results and row in index, row
     assert "![loss]" in results and "Wall time per stage" in results
+    assert "[exp](exp/RESULTS.md)" in index and "### exp/s2t_step2/decode_decode_model" in index
     assert (recipe / "exp" / "fama_mini.zip").exists()
     assert (recipe / "dump" / "raw" / "train" / "format_report.txt").exists()
     assert (recipe / "dump" / "raw" / "train_filtered" / "filter_report.txt").exists()
-    hyps = (recipe / "exp" / "decode" / "test_st" / "text").read_bytes()
+    decodes = recipe / "exp" / "s2t_step2" / "decode_decode_model"
+    hyps = (decodes / "test_st" / "text").read_bytes()
 
     again = run(recipe, *opts, "--stage", "1", "--stop_stage", "10")
     assert again.returncode == 0, again.stderr[-3000:]
-    assert again.stdout.count("already trained") == 2
-    assert (recipe / "exp" / "decode" / "test_st" / "text").read_bytes() == hyps
+    assert again.stdout.count("already trained") == 2 and again.stdout.count("is current") == 2
+    assert (decodes / "test_st" / "text").read_bytes() == hyps
+
+    # A data stage rerun with another option refuses, naming it and the dir to remove.
+    changed = run(recipe, *opts, "--stage", "3", "--stop_stage", "3", "--max_wav_duration", "20")
+    assert changed.returncode != 0
+    assert "max_seconds: 30.0 then, 20.0 now" in changed.stderr and "train_filtered" in changed.stderr

@@ -215,5 +215,9 @@ def test_finished_set_is_skipped(releases, tmp_path, capsys):
     assert prepare(a) == 0
     before = (out / "text").read_bytes()
     (out / "text").write_text("changed\n")  # a rerun must not rebuild a finished dir
-    assert prepare(a) == 0 and "complete (.done), skipped" in capsys.readouterr().err
+    assert prepare(a) == 0 and "complete (same options), skipped" in capsys.readouterr().err
     assert (out / "text").read_text() == "changed\n" and before
+    # Other options: refused before the release is read, naming what differs.
+    assert prepare(a + ["--allow_missing_audio", "true"]) == 1
+    err = capsys.readouterr().err
+    assert "allow_missing_audio: False then, True now" in err and f"Remove {out}" in err

@@ -21,7 +21,7 @@ def tiny_config(tmp_path, name):
     conf = yaml.safe_load((CONF / f"train_fama_small{name}.yaml").read_text())
     for key, value in TINY.items():
         conf[key].update(value)
-    conf.update(batch_type="length", batch_bins=300_000, accum_grad=1, num_iters_per_epoch=2,
+    conf.update(batch_type="length", batch_bins=1875, accum_grad=1, num_iters_per_epoch=2,
                 keep_nbest_models=2, num_workers=0)
     path = tmp_path / f"tiny{name}.yaml"
     path.write_text(yaml.safe_dump(conf))

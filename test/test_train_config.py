@@ -32,8 +32,8 @@ def test_fewer_gpus_keep_the_update(name, gpus):
     scaled, line = scale_batch(conf, gpus, 16)
     frames, update_freq = FRAMES_PER_GPU[name]
     # The same micro-batch per GPU, the same samples per update, the same updates per checkpoint.
-    assert scaled["batch_bins"] // gpus == frames * 160
-    assert scaled["batch_bins"] * scaled["accum_grad"] == frames * 160 * 16 * update_freq
+    assert scaled["batch_bins"] // gpus == frames  # batch_bins counts 10 ms frames, as --max-tokens
+    assert scaled["batch_bins"] * scaled["accum_grad"] == frames * 16 * update_freq
     assert scaled["num_iters_per_epoch"] / scaled["accum_grad"] == conf["num_iters_per_epoch"] / conf["accum_grad"]
     assert f"accum_grad {update_freq} -> {update_freq * 16 // gpus}" in line
 
@@ -50,7 +50,7 @@ def tiny(conf: dict, path: Path) -> Path:
     """The derived config at test size: tiny dims, a one-update run."""
     for key, value in TINY.items():
         conf[key].update(value)
-    conf.update(batch_bins=300_000, accum_grad=1, num_iters_per_epoch=1, max_epoch=1, num_workers=0)
+    conf.update(batch_bins=1875, accum_grad=1, num_iters_per_epoch=1, max_epoch=1, num_workers=0)
     path.write_text(yaml.safe_dump(conf))
     return path
 
@@ -70,7 +70,7 @@ def test_derived_single_gpu_configs_build(corpus, tmp_path, name):
     """What run.sh writes for one GPU parses with ESPnet's parser and builds the model."""
     derive_single_gpu(name, tmp_path / "step.yaml")
     args = load_config(tmp_path / "step.yaml", TINY, token_list=read_token_list(str(corpus[1])))
-    assert args.batch_bins == FRAMES_PER_GPU[name][0] * 160
+    assert args.batch_bins == FRAMES_PER_GPU[name][0]
     assert FamaTask.build_model(args).encoder.output_size() == TINY["encoder_conf"]["output_size"]
 
 
@@ -149,7 +149,7 @@ def test_finetune_from_a_trained_model(corpus, tiny_exp, tmp_path):
                               "--out", str(config)]) == 0
     conf = load(config)
     assert conf["encoder_conf"]["output_size"] == TINY["encoder_conf"]["output_size"]
-    conf.update(batch_bins=300_000, accum_grad=1, num_iters_per_epoch=1, max_epoch=1, num_workers=0)
+    conf.update(batch_bins=1875, accum_grad=1, num_iters_per_epoch=1, max_epoch=1, num_workers=0)
     config.write_text(yaml.safe_dump(conf))
     token_dir = tmp_path / "token_list"
     assert prepare_token_list(["--spm_model", str(spm), "--model_config", str(tiny_exp / "config.yaml"),

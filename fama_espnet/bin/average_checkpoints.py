@@ -3,7 +3,9 @@
 
 Float tensors (BatchNorm statistics included) are averaged; integer buffers
 (num_batches_tracked, the task-draw counter) take the floor of the mean, as
-fairseq's average_checkpoints.py does. The output is written atomically."""
+fairseq's average_checkpoints.py does. The output is written atomically, with
+<output>.done naming the checkpoints it averages: a rerun over the same checkpoints
+keeps it (and so what was decoded from it)."""
 import argparse
 import os
 import re
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import List
 
 import torch
+
+from fama_espnet import provenance
 
 
 def epoch_checkpoints(exp_dir: Path) -> List[Path]:
@@ -43,9 +47,14 @@ def main(argv=None) -> None:
     paths = epoch_checkpoints(a.exp_dir)[-a.num:]
     if not paths:
         raise SystemExit(f"{a.exp_dir}: no <N>epoch.pth checkpoints to average")
+    made_from = {"checkpoints": [provenance.file_identity(p) for p in paths]}
+    if provenance.is_current_file(a.output, made_from):
+        print(f"{a.output} is current (the average of {[p.name for p in paths]})")
+        return
     tmp = a.output.with_name(a.output.name + ".tmp")
     torch.save(average(paths), tmp)
     os.replace(tmp, a.output)
+    provenance.mark_file(a.output, made_from)
     print(f"averaged {[p.name for p in paths]} -> {a.output}")
 
 

@@ -7,13 +7,15 @@ each input dir's name:
 
 --translation drop (ASR sets), require (ASR + ST sets: every input has text_tgt), fill
 (inputs without translations get their transcript and source language, as FBK's ASR
-manifests do). See fama_espnet/data/combine_data.py. A finished --out (.done) is skipped.
+manifests do). See fama_espnet/data/combine_data.py. A finished --out made from the same
+inputs is skipped; one made from others is refused, naming what differs.
 """
 import argparse
 import sys
 from typing import Optional, Sequence
 
 from fama_espnet.data.combine_data import MODES, CombineError, combine_data
+from fama_espnet.provenance import StaleOutput
 
 
 def main(cmd: Optional[Sequence[str]] = None) -> int:
@@ -24,10 +26,10 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
     a = p.parse_args(cmd)
     try:
         summary = combine_data(a.inputs, a.out, a.translation)
-    except CombineError as e:
+    except (CombineError, StaleOutput) as e:
         print(f"combine_data: error: {e}", file=sys.stderr)
         return 1
-    print(summary or f"combine_data: {a.out} is complete (.done), skipped", file=sys.stderr)
+    print(summary or f"combine_data: {a.out} is complete (same inputs), skipped", file=sys.stderr)
     return 0
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import read_table, write_text
-
-FS = 16000
 
 
 def main(argv=None) -> None:
@@ -16,14 +15,15 @@ def main(argv=None) -> None:
     p.add_argument("--data", required=True, type=Path)
     p.add_argument("--bpemodel", type=Path)
     a = p.parse_args(argv)
-    samples = {u: int(n.split(",")[0]) for u, n in read_table(a.data / "speech_shape").items()}
+    durations = speech_format.durations(a.data)
     langs = read_table(a.data / "utt2lang")
     per_lang = defaultdict(lambda: {"utterances": 0, "hours": 0.0})
-    for u, n in samples.items():
+    for u, seconds in durations.items():
         per_lang[langs[u]]["utterances"] += 1
-        per_lang[langs[u]]["hours"] += n / FS / 3600
-    secs = sorted(n / FS for n in samples.values())
-    stats = {"utterances": len(samples), "hours": round(sum(secs) / 3600, 3),
+        per_lang[langs[u]]["hours"] += seconds / 3600
+    secs = sorted(durations.values())
+    stats = {"speech": speech_format.DESCRIPTION[speech_format.kind(a.data)],
+             "utterances": len(durations), "hours": round(sum(secs) / 3600, 3),
              "seconds": {"min": round(secs[0], 2), "median": round(secs[len(secs) // 2], 2), "max": round(secs[-1], 2)},
              "languages": {k: {"utterances": v["utterances"], "hours": round(v["hours"], 3)} for k, v in per_lang.items()}}
     if a.bpemodel:

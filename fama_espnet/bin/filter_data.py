@@ -2,16 +2,19 @@
 whose text is empty or too long.
 
   python -m fama_espnet.bin.filter_data --src dump/raw/train --dst dump/raw/train_filtered \\
-      [--max_seconds 30] [--min_seconds 0.1] [--max_text_tokens N [--bpemodel bpe.model]] [--fs 16000]
+      [--max_seconds 30] [--min_seconds 0.1] [--max_text_tokens N [--bpemodel bpe.model]]
 
-Writes <dst>/filter_report.txt; skipped when <dst>/.done exists; exits 1, leaving
-<dst> untouched, when nothing is left.
+Durations come from speech_format (10 ms frames for waveform and fbank dirs alike).
+Writes <dst>/filter_report.txt; a finished <dst> made from the same src and options is
+skipped, one made otherwise refused (naming what differs); exits 1, leaving <dst>
+untouched, when nothing is left.
 """
 import argparse
 import sys
 from typing import Optional, Sequence
 
 from fama_espnet.data.filter_data import FilterError, filter_data
+from fama_espnet.provenance import StaleOutput
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -24,7 +27,6 @@ def get_parser() -> argparse.ArgumentParser:
                         help="drop utterances whose transcript or translation is longer")
     parser.add_argument("--bpemodel", default=None,
                         help="count sentencepiece tokens of this model (default: words)")
-    parser.add_argument("--fs", type=int, default=16000, help="sample rate of speech_shape")
     return parser
 
 
@@ -32,11 +34,11 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
     args = get_parser().parse_args(cmd)
     try:
         result = filter_data(args.src, args.dst, args.max_seconds, args.min_seconds,
-                             args.max_text_tokens, args.fs, args.bpemodel)
-    except FilterError as e:
+                             args.max_text_tokens, args.bpemodel)
+    except (FilterError, StaleOutput) as e:
         print(f"filter_data: error: {e}", file=sys.stderr)
         return 1
-    print(result.summary if result else f"filter_data: {args.dst} is complete (.done), skipped",
+    print(result.summary if result else f"filter_data: {args.dst} is complete (same src and options), skipped",
           file=sys.stderr)
     return 0
 

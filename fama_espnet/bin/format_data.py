@@ -1,17 +1,19 @@
 """Formats a Kaldi-style data dir into 16 kHz mono 16-bit wavs that ESPnet trains on.
 
   python -m fama_espnet.bin.format_data --src data/train --dst dump/raw/train \\
-      [--fs 16000] [--require_translation true|false] [--languages en it] [--src_lang en] [--nj 2]
+      [--require_translation true|false] [--languages en it] [--src_lang en] [--nj 2]
 
 Drops (and reports in <dst>/format_report.txt) the utterances that cannot be used,
-converts audio of the wrong rate, channel count or encoding. Skipped when <dst>/.done
-exists. Exits 1, leaving <dst> untouched, when no utterance is usable.
+converts audio of the wrong rate, channel count or encoding. A finished <dst> made from
+the same src and options is skipped; one made otherwise is refused, naming what
+differs. Exits 1, leaving <dst> untouched, when no utterance is usable.
 """
 import argparse
 import sys
 from typing import Optional, Sequence
 
 from fama_espnet.data.format_data import FormatError, format_data
+from fama_espnet.provenance import StaleOutput
 
 
 def str2bool(value: str) -> bool:
@@ -26,7 +28,6 @@ def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--src", required=True, help="Kaldi-style data dir to read")
     parser.add_argument("--dst", required=True, help="data dir to write")
-    parser.add_argument("--fs", type=int, default=16000, help="output sample rate")
     parser.add_argument("--require_translation", type=str2bool, default=False,
                         help="drop utterances without text_tgt/utt2tgtlang (they are always "
                              "required once some utterance has a translation)")
@@ -43,14 +44,14 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
     args = get_parser().parse_args(cmd)
     languages = [code for arg in args.languages for code in arg.split(",") if code]
     try:
-        result = format_data(args.src, args.dst, fs=args.fs, languages=languages,
+        result = format_data(args.src, args.dst, languages=languages,
                              require_translation=args.require_translation, src_lang=args.src_lang,
                              nj=args.nj, progress=args.progress)
-    except FormatError as e:
+    except (FormatError, StaleOutput) as e:
         print(f"format_data: error: {e}", file=sys.stderr)
         return 1
     if result is None:
-        print(f"format_data: {args.dst} is complete (.done), skipped", file=sys.stderr)
+        print(f"format_data: {args.dst} is complete (same inputs and options), skipped", file=sys.stderr)
     else:
         print(result.summary, file=sys.stderr)
     return 0

@@ -11,7 +11,8 @@ by ESPnet's `fairseq_audio` data type (no audio is converted).
 default: the manifest's directory. With --dataroot every `<subset>.tsv` (or only
 --subsets) becomes <outdir>/<subset>, languages missing from a row taken from the
 subset name (train_st_covost2-it_en: it -> en). Unusable rows are listed by manifest
-line in <outdir>/import_report.txt. A finished dir (.done) is skipped. Exits 1,
+line in <outdir>/import_report.txt. A finished dir made from the same manifest and
+options is skipped; one made otherwise is refused, naming what differs. Exits 1,
 leaving the dir untouched, when a manifest has no usable row.
 Train on a dir with `--train_data_path_and_name_and_type DIR/wav.scp,speech,fairseq_audio`,
 and with `--input_size 80` (no front-end) when DIR/feats_type says fbank.
@@ -21,6 +22,7 @@ import sys
 from typing import Optional, Sequence
 
 from fama_espnet.data.fairseq_tsv import TsvError, import_fama_dataroot, import_tsv, read_audio_root
+from fama_espnet.provenance import StaleOutput
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -51,11 +53,11 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
         else:
             results = import_fama_dataroot(args.dataroot, args.outdir, subsets=args.subsets,
                                            audio_root=root, languages=languages, fs=args.fs)
-    except TsvError as e:
+    except (TsvError, StaleOutput) as e:
         print(f"import_tsv: error: {e}", file=sys.stderr)
         return 1
     for name, result in results.items():
-        print(result.summary if result else f"import_tsv: {name}: already imported (.done), skipped",
+        print(result.summary if result else f"import_tsv: {name}: already imported (same manifest and options), skipped",
               file=sys.stderr)
     return 0
 

@@ -10,14 +10,16 @@
       --lang it --tgt_lang en ...
 
 The layouts read are described in fama_espnet/data/test_sets.py. A finished --outdir
-(.done) is skipped. Exits 1, writing nothing, when the release is incomplete.
+made with the same options is skipped; one made with others is refused, naming what
+differs. Exits 1, writing nothing, when the release is incomplete.
 """
 import argparse
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from fama_espnet.bin.format_data import str2bool
-from fama_espnet.data.kaldi_dir import is_done
+from fama_espnet import provenance
 from fama_espnet.data.test_sets import PREPARERS, TestSetError, write_test_set
 
 DEFAULT_SPLIT = {"librispeech": "test-clean"}
@@ -39,9 +41,15 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(cmd: Optional[Sequence[str]] = None) -> int:
     a = get_parser().parse_args(cmd)
-    if is_done(a.outdir):  # before reading the release, which can be large
-        print(f"prepare_test_set: {a.outdir} is complete (.done), skipped", file=sys.stderr)
-        return 0
+    made_from = {k: v for k, v in vars(a).items() if k != "outdir"}
+    made_from["root"] = str(Path(a.root).resolve())
+    try:  # before reading the release, which can be large
+        if provenance.check_data_output(a.outdir, made_from, "prepare_test_set"):
+            print(f"prepare_test_set: {a.outdir} is complete (same options), skipped", file=sys.stderr)
+            return 0
+    except provenance.StaleOutput as e:
+        print(f"prepare_test_set: error: {e}", file=sys.stderr)
+        return 1
     split = a.split or DEFAULT_SPLIT.get(a.corpus, "test")
     kwargs = {"split": split}
     if a.corpus in ("commonvoice", "mls", "voxpopuli", "fleurs"):
@@ -55,7 +63,8 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
         kwargs.update(clips=a.clips, src_lang=a.lang, tgt_lang=a.tgt_lang)
     source = f"{a.corpus} {a.root} ({split}, {a.lang}{'->' + a.tgt_lang if a.tgt_lang else ''})"
     try:
-        summary = write_test_set(PREPARERS[a.corpus](a.root, **kwargs), a.outdir, source, a.allow_missing_audio)
+        summary = write_test_set(PREPARERS[a.corpus](a.root, **kwargs), a.outdir, source, a.allow_missing_audio,
+                                 made_from)
     except TestSetError as e:
         print(f"prepare_test_set: error: {source}: {e}", file=sys.stderr)
         return 1

@@ -1,18 +1,31 @@
-"""Collect every `scores.yaml` under a decode root into RESULTS.md:
-`python -m fama_espnet.bin.results --decode_root exp/decode --train_dirs exp/s2t_step1 exp/s2t_step2
---out RESULTS.md`."""
+"""RESULTS.md per experiment, and the recipe's index of every experiment.
+
+  python -m fama_espnet.bin.results --exp_dir exp/fama_small [--train_dirs D ...] \\
+      [--timing exp/fama_small/timing.txt] [--command "./run.sh ..."]      -> exp/fama_small/RESULTS.md
+  python -m fama_espnet.bin.results --index RESULTS.md --exp_root exp       -> RESULTS.md
+
+An experiment's decodes live at <exp_dir>/<model dir>/<inference tag>/<set>_<task>/
+(scores.yaml from bin.score, .done from bin.decode); each (model dir, inference tag)
+is one table, headed by the decoding options it was made with. The index links every
+experiment's RESULTS.md under --exp_root and repeats its tables.
+"""
 import argparse
 import os
 import platform
 from datetime import datetime
 from pathlib import Path
+from typing import List
 
 import torch
 import yaml
 
+from fama_espnet import provenance
 from fama_espnet.data.kaldi_dir import write_text
 
 CURVES = ("loss", "loss_ctc_inter", "loss_att", "loss_ctc", "acc", "optim0_lr0")
+RESULTS = "RESULTS.md"
+# Decoding options shown above each table (all are in the decode's .done).
+SHOWN_OPTIONS = ("beam_size", "ctc_weight", "beam_semantics", "max_len", "search")
 
 
 def machine() -> str:
@@ -28,37 +41,74 @@ def machine() -> str:
     return f"{os.cpu_count()} x {cpu}, {gpu}, torch {torch.__version__}"
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--decode_root", required=True, type=Path)
-    p.add_argument("--train_dirs", nargs="*", default=[], type=Path)
-    p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--command", default="./run.sh", help="the command that produced the results")
-    p.add_argument("--timing", type=Path, help="stage timing file written by fama.sh")
-    a = p.parse_args(argv)
-    rows = []
-    for f in sorted(a.decode_root.glob("*/scores.yaml")):
-        s = yaml.safe_load(f.read_text())
-        done = yaml.safe_load((f.parent / ".done").read_text()) if (f.parent / ".done").exists() else {}
-        name, _, task = f.parent.name.rpartition("_")
-        for group, g in s.items():
-            metric = (f"WER {g['wer']:.1f} (raw {g['wer_raw']:.1f})" if "wer" in g
-                      else f"BLEU {g['bleu']:.1f}, chrF {g['chrf']:.1f}")
-            rows.append(f"| {name} | {task.upper()} | {group} | {metric} | {g['utterances']} "
-                        f"| {done.get('ctc_weight', 0.0)} |")
-    lines = ["# Results", "", f"- command: `{a.command}`", f"- date: {datetime.now():%Y-%m-%d %H:%M}",
-             f"- machine: {machine()}", "",
-             "| test set | task | language | score | utts | CTC weight |", "|---|---|---|---|---|---|",
-             *rows, ""]
-    if a.timing and a.timing.exists():
-        lines += ["## Wall time per stage", "", "```", a.timing.read_text().rstrip(), "```", ""]
-    for d in a.train_dirs:
+def score_line(g: dict) -> str:
+    if "wer" in g:
+        return f"WER {g['wer']:.1f} (raw {g['wer_raw']:.1f})"
+    return f"BLEU {g['bleu']:.1f}, chrF {g['chrf']:.1f}"
+
+
+def experiment_tables(exp_dir: Path, link_root: Path) -> List[str]:
+    """Markdown tables of every scored decode of an experiment, one per (model dir,
+    inference tag); paths shown relative to link_root."""
+    lines, link_root = [], Path(link_root).resolve()
+    # Resolved: a step dir that is a link to another (an ASR-only model) is listed once.
+    for tag_dir in sorted({f.parent.parent.resolve() for f in Path(exp_dir).glob("*/*/*/scores.yaml")}):
+        decodes = sorted(tag_dir.glob("*/scores.yaml"))
+        made = provenance.recorded(decodes[0].parent) or {}
+        options = made.get("decoding", {})
+        shown = ", ".join(f"{k} {options[k]}" for k in SHOWN_OPTIONS if k in options)
+        model = (made.get("model") or ["?"])[-1].split(" (")[0]  # a file identity: "path (size, time)"
+        lines += [f"### {os.path.relpath(tag_dir, link_root)}", "",
+                  f"model: `{os.path.relpath(model, link_root)}`" + (f"; decoding: {shown}" if shown else ""), "",
+                  "| test set | task | language | score | utts |", "|---|---|---|---|---|"]
+        for f in decodes:
+            name, _, task = f.parent.name.rpartition("_")
+            for group, g in yaml.safe_load(f.read_text()).items():
+                lines.append(f"| {name} | {task.upper()} | {group} | {score_line(g)} | {g['utterances']} |")
+        lines.append("")
+    return lines
+
+
+def write_experiment(exp_dir: Path, train_dirs: List[Path], timing: Path, command: str) -> Path:
+    out = exp_dir / RESULTS
+    lines = [f"# Results: {exp_dir.name}", "", f"- command: `{command}`",
+             f"- date: {datetime.now():%Y-%m-%d %H:%M}", f"- machine: {machine()}", ""]
+    lines += experiment_tables(exp_dir, exp_dir) or ["No scored decodes yet.", ""]
+    if timing and timing.exists():
+        lines += ["## Wall time per stage", "", "```", timing.read_text().rstrip(), "```", ""]
+    for d in train_dirs:
         images = [c for c in CURVES if (d / "images" / f"{c}.png").exists()]
         if images:
             lines += [f"## Training curves: {d.name}", ""]
-            lines += [f"![{c}]({os.path.relpath(d / 'images' / f'{c}.png', a.out.parent)})" for c in images] + [""]
-    write_text(a.out, "\n".join(lines) + "\n")
-    print("\n".join(rows))
+            lines += [f"![{c}]({os.path.relpath(d / 'images' / f'{c}.png', exp_dir)})" for c in images] + [""]
+    write_text(out, "\n".join(lines) + "\n")
+    return out
+
+
+def write_index(index: Path, exp_root: Path) -> None:
+    experiments = sorted(p.parent for p in [exp_root / RESULTS, *exp_root.glob(f"*/{RESULTS}")] if p.is_file())
+    lines = ["# Results", "", "Every experiment of this recipe; each links its own RESULTS.md (command, "
+             "machine, wall times, training curves).", ""]
+    for e in experiments:
+        lines += [f"## [{os.path.relpath(e, index.parent)}]({os.path.relpath(e / RESULTS, index.parent)})", ""]
+        lines += experiment_tables(e, index.parent)
+    write_text(index, "\n".join(lines) + "\n")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--exp_dir", type=Path, help="write <exp_dir>/RESULTS.md")
+    p.add_argument("--train_dirs", nargs="*", default=[], type=Path)
+    p.add_argument("--command", default="./run.sh", help="the command that produced the results")
+    p.add_argument("--timing", type=Path, help="stage timing file written by fama.sh")
+    p.add_argument("--index", type=Path, help="write this index of every experiment under --exp_root")
+    p.add_argument("--exp_root", type=Path, default=Path("exp"))
+    a = p.parse_args(argv)
+    if a.exp_dir:
+        print(f"results: {write_experiment(a.exp_dir, a.train_dirs, a.timing, a.command)}")
+    if a.index:
+        write_index(a.index, a.exp_root)
+        print(f"results: {a.index}")
 
 
 if __name__ == "__main__":

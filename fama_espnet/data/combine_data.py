@@ -18,16 +18,17 @@ Translations (text_tgt, utt2tgtlang) follow `translation`:
 Tables are streamed, so memory does not grow with the corpus (FAMA's step-1 set has
 tens of millions of rows); rows keep the inputs' order, grouped by input (ESPnet reads
 tables into dicts, so global order does not matter). Inputs must have the same tables
-besides the translations, and the same `feats_type` (fairseq_audio dirs) if any.
+besides the translations, and the same recorded speech kind (speech_format) if any.
 """
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO
 
-from fama_espnet.data.kaldi_dir import building_dir, is_done, read_table, utterance_tables
+from fama_espnet import provenance
+from fama_espnet.data import speech_format
+from fama_espnet.data.kaldi_dir import building_dir, read_table, split_row, utterance_tables
 
 TRANSLATION = ("text_tgt", "utt2tgtlang")
 MODES = ("drop", "require", "fill")
-FEATS_TYPE = "feats_type"  # written by the fairseq TSV import (waveform or fbank)
 
 
 class CombineError(Exception):
@@ -58,9 +59,12 @@ def _check_inputs(inputs: List[Path], translation: str) -> Dict[Path, bool]:
         if tables != first:
             raise CombineError(f"{d} has tables {sorted(tables)}, {inputs[0]} has {sorted(first)}: "
                                f"differing {sorted(tables ^ first)}")
-    kinds = {d: (d / FEATS_TYPE).read_text().strip() for d in inputs if (d / FEATS_TYPE).is_file()}
+    try:
+        kinds = {d: speech_format.kind(d) for d in inputs if speech_format.is_recorded(d)}
+    except speech_format.SpeechFormatError as e:
+        raise CombineError(str(e)) from None
     if kinds and (len(kinds) != len(inputs) or len(set(kinds.values())) > 1):
-        raise CombineError(f"inputs differ in {FEATS_TYPE}: "
+        raise CombineError(f"inputs differ in {speech_format.KIND_FILE}: "
                            + ", ".join(f"{d.name}: {kinds.get(d, 'none')}" for d in inputs))
     has = {}
     for d in inputs:
@@ -83,10 +87,8 @@ def _copy(src: Path, dst: TextIO, prefix: str, name: str) -> int:
     n = 0
     with open(src, encoding="utf-8") as f:
         for line_no, line in enumerate(f, 1):
-            key, _, value = line.rstrip("\n").partition(" ")
+            key, value = split_row(line)
             if not key:
-                if line.strip():
-                    raise CombineError(f"{src}:{line_no}: line starts with a space")
                 continue
             if name == "utt2spk":
                 value = f"{prefix}{value}"
@@ -98,15 +100,16 @@ def _copy(src: Path, dst: TextIO, prefix: str, name: str) -> int:
 
 
 def combine_data(inputs: Sequence[Path], out: Path, translation: str = "require") -> Optional[str]:
-    """Writes `out` from inputs (see the module doc), atomically; None if out is already done."""
+    """Writes `out` from inputs (see the module doc), atomically; None if out is already
+    made from the same inputs (provenance.check_data_output)."""
     inputs, out = [Path(d) for d in inputs], Path(out)
-    if is_done(out):
+    made_from = {"translation": translation, "inputs": [provenance.dir_identity(d) for d in inputs]}
+    if provenance.check_data_output(out, made_from, "combine_data"):
         return None
     has = _check_inputs(inputs, translation)
     tables = _tables(inputs[0]) + (list(TRANSLATION) if translation != "drop" else [])
-    stamp = f"{translation}: " + " ".join(str(d.resolve()) for d in inputs)
     counts = []
-    with building_dir(out, stamp) as tmp:
+    with building_dir(out, provenance.stamp(made_from)) as tmp:
         files = {t: open(tmp / t, "w", encoding="utf-8") for t in tables}
         spk2utt = open(tmp / "spk2utt", "w", encoding="utf-8")
         try:
@@ -138,8 +141,8 @@ def combine_data(inputs: Sequence[Path], out: Path, translation: str = "require"
                 f.close()
         if "utt2spk" not in tables:
             (tmp / "spk2utt").unlink()
-        if (inputs[0] / FEATS_TYPE).is_file():
-            (tmp / FEATS_TYPE).write_text((inputs[0] / FEATS_TYPE).read_text(), encoding="utf-8")
+        if speech_format.is_recorded(inputs[0]):
+            speech_format.record(tmp, speech_format.kind(inputs[0]))
     detail = ", ".join(f"{d.name} {n}" for d, n in zip(inputs, counts))
     return (f"combine_data: {len(inputs)} dirs -> {out}: {sum(counts)} utterances "
             f"(translations: {translation}; {detail})")

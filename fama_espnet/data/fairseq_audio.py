@@ -31,12 +31,11 @@ from typing import Iterator, Optional, Tuple
 import numpy as np
 import soundfile as sf
 
+from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.data.speech_format import FBANK, WAVEFORM
 
 DATA_TYPE = "fairseq_audio"
-WAVEFORM, FBANK = "waveform", "fbank"
-# Written by the TSV import so a dir's kind is known without opening its entries.
-FEATS_TYPE_FILE = "feats_type"
 WHOLE_FILE_SUFFIXES = {".wav", ".flac", ".ogg", ".npy"}
 AUDIO_MAGIC = {b"RIFF": "wav", b"fLaC": "flac", b"OggS": "ogg"}
 NPY_MAGIC = b"\x93NUMPY"
@@ -175,7 +174,7 @@ def _magic_kind(data: bytes, where: str) -> str:
                                          f"(first bytes {data[:8]!r}); wrong offset?")
 
 
-def probe_entry(entry: str, fs: int = 16000) -> Probe:
+def probe_entry(entry: str, fs: int = speech_format.SAMPLE_RATE) -> Probe:
     """Kind and length of an entry from its headers (a zipped audio file is read whole)."""
     e = parse_entry(entry)
     try:
@@ -233,7 +232,7 @@ def _from_audio(source, fs: int, where: str, start: int = 0, frames: int = -1) -
     return _waveform(x, channels_first=False)
 
 
-def load_entry(entry: str, fs: int = 16000) -> np.ndarray:
+def load_entry(entry: str, fs: int = speech_format.SAMPLE_RATE) -> np.ndarray:
     """The waveform (1-D float32) or features ((frames, dim) float32) an entry holds."""
     e = parse_entry(entry)
     try:
@@ -259,17 +258,25 @@ def load_entry(entry: str, fs: int = 16000) -> np.ndarray:
 
 
 class FairseqAudioReader(collections.abc.Mapping):
-    """utterance id -> array, read on access from a wav.scp of fairseq entries."""
+    """utterance id -> array, read on access from a wav.scp of fairseq entries. When the
+    scp's dir records its speech kind (speech_format), every array is checked against it,
+    so a mislabelled dir stops at its first wrong utterance instead of training on it."""
 
-    def __init__(self, scp: str, fs: int = 16000, float_dtype: Optional[str] = None):
+    def __init__(self, scp: str, fs: int = speech_format.SAMPLE_RATE, float_dtype: Optional[str] = None):
         self.scp, self.fs, self.float_dtype = scp, fs, float_dtype
         self.entries = read_table(Path(scp))
+        folder = Path(scp).parent
+        self.kind = speech_format.kind(folder) if speech_format.is_recorded(folder) else None
 
     def __getitem__(self, utt: str) -> np.ndarray:
         try:
             x = load_entry(self.entries[utt], self.fs)
         except EntryError as e:
             raise EntryError(e.problem, f"{self.scp}: utterance {utt}: {e}") from e
+        problem = self.kind and speech_format.array_problem(self.kind, x.shape)
+        if problem:
+            raise EntryError("other_kind", f"{self.scp}: utterance {utt}: {problem} "
+                                           f"({speech_format.KIND_FILE} of its dir says {self.kind})")
         return x.astype(self.float_dtype) if self.float_dtype else x
 
     def __iter__(self) -> Iterator[str]:
@@ -296,17 +303,11 @@ DATA_TYPE_SPEC = dict(
 )
 
 
-def feature_kind(data_dir: Path) -> str:
-    """WAVEFORM or FBANK: what a data dir's wav.scp entries hold. Read from its
-    feats_type file when the TSV import wrote one, else from the entries themselves
-    (plain audio paths without opening them); a dir mixing both is an error."""
+def entries_kind(data_dir: Path) -> str:
+    """WAVEFORM or FBANK: what a dir's wav.scp entries hold, for a dir that records no
+    kind (a user's own Kaldi dir): plain audio paths without opening them, other entries
+    from their headers; a dir mixing both is an error."""
     data_dir = Path(data_dir)
-    marked = data_dir / FEATS_TYPE_FILE
-    if marked.is_file():
-        kind = marked.read_text(encoding="utf-8").strip()
-        if kind not in (WAVEFORM, FBANK):
-            raise ValueError(f"{marked}: unknown kind {kind!r} (expected {WAVEFORM} or {FBANK})")
-        return kind
     seen = {}
     for utt, entry in read_table(data_dir / "wav.scp").items():
         e = parse_entry(entry)

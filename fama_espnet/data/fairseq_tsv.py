@@ -15,8 +15,9 @@ What each row becomes, following FBK's tasks (speech_to_text_ctc, _ctc_asr_st):
   ST row (tgt_lang != src_lang): text = src_text (transcript), text_tgt = tgt_text.
 
 Output (outdir): wav.scp, text, text_tgt and utt2tgtlang (ST rows), utt2lang, utt2spk,
-spk2utt, speech_shape (samples, or `frames,dim` for features), feats_type (waveform or
-fbank, see fairseq_audio.feature_kind), import_report.txt, and .done once complete.
+spk2utt, feats_type (waveform or fbank) and speech_shape (10 ms frames), the speech
+format contract of speech_format.py, import_report.txt, and .done (what it was made
+from) once complete.
 Rows that cannot be used are listed in the report by manifest line and skipped.
 
 FBK-MT/fama-data (Hugging Face) layout: the dataset card could not be read here, so
@@ -28,7 +29,6 @@ absolute). `import_fama_dataroot` converts such a root; if the release differs (
 file names, parquet instead of TSV, audio to fetch from the original corpora), adapt
 `find_manifests` and `subset_languages`, the only places that know the layout.
 """
-import json
 import logging
 import re
 from collections import Counter
@@ -36,13 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from fama_espnet.data.fairseq_audio import (
-    FBANK, FEATS_TYPE_FILE, WAVEFORM, EntryError, Probe, probe_entry, resolve,
-)
+from fama_espnet import provenance
+from fama_espnet.data import speech_format
+from fama_espnet.data.fairseq_audio import EntryError, Probe, probe_entry, resolve
 from fama_espnet.data.format_data import DROPPED, ProblemLog
-from fama_espnet.data.kaldi_dir import (
-    Utterance, building_dir, is_done, write_kaldi_dir, write_table, write_text,
-)
+from fama_espnet.data.kaldi_dir import Utterance, building_dir, write_kaldi_dir
+from fama_espnet.data.speech_format import FBANK, N_MELS, WAVEFORM
 
 NOTED = "noted"
 REQUIRED_COLUMNS = ("id", "audio", "n_frames", "tgt_text")
@@ -67,6 +66,7 @@ PROBLEMS: Dict[str, Tuple[str, str]] = {
     "wrong_rate": (DROPPED, "audio not at the required rate (nothing is resampled)"),
     "empty_audio": (DROPPED, "no samples or frames"),
     "other_kind": (DROPPED, "waveform among features or the reverse; a dir holds the majority kind"),
+    "wrong_dim": (DROPPED, f"features that are not {N_MELS}-dim fbank"),
     "src_text_differs": (NOTED, "ASR row whose src_text differs from tgt_text (text = tgt_text)"),
 }
 
@@ -176,9 +176,14 @@ def _probe_rows(rows: List[_Row], log: ProblemLog, fs: int) -> Tuple[List[Tuple[
     probed = []
     for r in rows:
         try:
-            probed.append((r, probe_entry(r.utt.wav, fs)))
+            p = probe_entry(r.utt.wav, fs)
         except EntryError as e:
             log.add(e.problem, r.key, f"id {r.utt.id}: {e}")
+            continue
+        if p.kind == FBANK and p.dim != N_MELS:
+            log.add("wrong_dim", r.key, f"id {r.utt.id}: {p.dim}-dim features")
+        else:
+            probed.append((r, p))
     kinds = Counter(p.kind for _, p in probed)
     kind = max((WAVEFORM, FBANK), key=lambda k: kinds[k])  # a tie keeps waveforms
     kept = []
@@ -198,17 +203,17 @@ def import_tsv(tsv: Path, outdir: Path, root: Optional[Path] = None, languages: 
     default the manifest's directory. src_lang/tgt_lang: used where the row has none.
     Raises TsvError, leaving outdir as it was, when no row is usable."""
     tsv, outdir = Path(tsv).resolve(), Path(outdir).resolve()
-    if is_done(outdir):
-        return None
     root_dir = str(Path(root).resolve()) if root is not None else str(tsv.parent)
-    options = {"tsv": str(tsv), "root": root_dir, "languages": list(languages),
+    options = {"tsv": provenance.file_identity(tsv), "root": root_dir, "languages": list(languages),
                "src_lang": src_lang, "tgt_lang": tgt_lang, "fs": fs}
+    if provenance.check_data_output(outdir, options, "import_tsv"):
+        return None
     log = ProblemLog(PROBLEMS)
     header = ["import_tsv report", f"manifest:    {tsv}", f"audio root:  {root_dir}",
               f"destination: {outdir}",
               f"languages: {' '.join(languages)}; audio at {fs} Hz; rows are keyed manifest:line"]
     failed_report = outdir.with_name(outdir.name + "." + REPORT)
-    with building_dir(outdir, json.dumps(options, sort_keys=True)) as tmp:
+    with building_dir(outdir, provenance.stamp(options)) as tmp:
         rows, n_rows = read_manifest(tsv, log, languages, src_lang, tgt_lang, root_dir)
         kept, kind = _probe_rows(rows, log, fs)
         dropped = n_rows - len(kept)
@@ -220,9 +225,8 @@ def import_tsv(tsv: Path, outdir: Path, root: Optional[Path] = None, languages: 
             log.write(failed_report, header, n_rows, set())
             raise TsvError(f"no usable row in {tsv} ({summary}); see {failed_report}")
         write_kaldi_dir(tmp, [r.utt for r, _ in kept])
-        write_table(tmp / "speech_shape", {r.utt.id: str(p.length) if p.dim is None else f"{p.length},{p.dim}"
-                                           for r, p in kept})
-        write_text(tmp / FEATS_TYPE_FILE, kind + "\n")
+        speech_format.record(tmp, kind)
+        speech_format.write_shapes(tmp, {r.utt.id: speech_format.frames(kind, p.length) for r, p in kept})
         log.write(tmp / REPORT, header, n_rows, {r.key for r, _ in kept})
     failed_report.unlink(missing_ok=True)
     logging.info(summary)

@@ -1,17 +1,18 @@
 """The filtering stage: keeps the utterances of a formatted data dir that training
-can use, by length in seconds (from speech_shape) and by text.
+can use, by duration (speech_format: 10 ms frames, whatever the input kind) and by text.
 
 FAMA trains on utterances of at most 30 s. The output dir holds every utterance
 table of the input restricted to the kept ids; its wav.scp still names the input's
 wav files, so the input dir must stay. filter_report.txt lists what was dropped.
 """
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Set
 
+from fama_espnet import provenance
+from fama_espnet.data import speech_format
 from fama_espnet.data.format_data import DROPPED, ProblemLog
-from fama_espnet.data.kaldi_dir import building_dir, is_done, read_table, write_subset
+from fama_espnet.data.kaldi_dir import building_dir, read_table, write_subset
 
 PROBLEMS = {
     "no_shape": (DROPPED, "not in speech_shape"),
@@ -50,28 +51,32 @@ def _utterances(src: Path) -> Set[str]:
 
 
 def filter_data(src: Path, dst: Path, max_seconds: float = 30.0, min_seconds: float = 0.1,
-                max_text_tokens: Optional[int] = None, fs: int = 16000,
+                max_text_tokens: Optional[int] = None,
                 bpemodel: Optional[str] = None) -> Optional[FilterResult]:
-    """Filters src into dst; None if dst is already complete (.done)."""
+    """Filters src into dst; None if dst is already made from the same src and options
+    (provenance.check_data_output)."""
     src, dst = Path(src).resolve(), Path(dst).resolve()
-    if is_done(dst):
+    options = {"src": provenance.dir_identity(src), "max_seconds": max_seconds, "min_seconds": min_seconds,
+               "max_text_tokens": max_text_tokens,
+               "bpemodel": provenance.file_identity(bpemodel) if bpemodel else None}
+    if provenance.check_data_output(dst, options, "filter_data"):
         return None
-    for name in ("wav.scp", "speech_shape"):
-        if not (src / name).is_file():
-            raise FilterError(f"{src}: no {name} (run format_data first)")
+    if not (src / "wav.scp").is_file():
+        raise FilterError(f"{src}: no wav.scp (run format_data first)")
     try:
         utts = _utterances(src)
-        shapes = read_table(src / "speech_shape")
+        kind = speech_format.kind(src)
+        seconds_of = speech_format.durations(src)
         texts = {n: read_table(src / n) for n in TEXT_TABLES if (src / n).is_file()}
-    except ValueError as e:  # duplicate ids or blank lines: not a formatted dir
+    except ValueError as e:  # no format, duplicate ids or blank lines: not a formatted dir
         raise FilterError(str(e)) from e
     count = token_counter(bpemodel) if max_text_tokens is not None else None
     log = ProblemLog(PROBLEMS)
     for utt in sorted(utts):
-        if utt not in shapes:
+        if utt not in seconds_of:
             log.add("no_shape", utt)
         else:
-            seconds = int(shapes[utt].split(",")[0]) / fs  # ESPnet shapes may be "len,dim"
+            seconds = seconds_of[utt]
             if seconds > max_seconds:
                 log.add("too_long", utt, f"{seconds:.2f} s")
             elif seconds < min_seconds:
@@ -87,12 +92,12 @@ def filter_data(src: Path, dst: Path, max_seconds: float = 30.0, min_seconds: fl
                f"{len(utts) - len(keep)} dropped ({log.counts(DROPPED) or 'none'})")
     if not keep:
         raise FilterError(f"no utterance of {src} is left ({summary})")
-    options = {"src": str(src), "max_seconds": max_seconds, "min_seconds": min_seconds,
-               "max_text_tokens": max_text_tokens, "fs": fs, "bpemodel": bpemodel}
-    header = ["filter_data report", f"source:      {src}", f"destination: {dst}",
-              f"kept:        {min_seconds} s <= length <= {max_seconds} s at {fs} Hz, non-empty text"
+    header = ["filter_data report", f"source:      {src} ({speech_format.DESCRIPTION[kind]})",
+              f"destination: {dst}",
+              f"kept:        {min_seconds} s <= length <= {max_seconds} s (10 ms frames / 100), non-empty text"
               + (f", at most {max_text_tokens} tokens per text" if max_text_tokens is not None else "")]
-    with building_dir(dst, json.dumps(options, sort_keys=True)) as tmp:
+    with building_dir(dst, provenance.stamp(options)) as tmp:
         write_subset(src, tmp, keep)
+        speech_format.record(tmp, kind)
         log.write(tmp / "filter_report.txt", header, len(utts), keep)
     return FilterResult(len(keep), len(utts) - len(keep), f"{summary}; report: {dst / 'filter_report.txt'}")

@@ -5,14 +5,16 @@ Input (src): wav.scp (a path, or a command ending in `|` that writes a wav to
 stdout), text, and optionally segments (`utt rec start end`, seconds; wav.scp is
 then keyed by recording), text_tgt, utt2lang, utt2tgtlang, utt2spk.
 Output (dst): data/NNNN/<utt>.wav and wav.scp with their absolute paths, the text
-tables restricted to the kept utterances, utt2spk/spk2utt, speech_shape
-(`utt num_samples`), format_report.txt, and .done once complete.
+tables restricted to the kept utterances, utt2spk/spk2utt, feats_type (waveform) and
+speech_shape (10 ms frames; see speech_format), format_report.txt, and .done (what it
+was made from) once complete. A src that already records its speech format (a fairseq
+manifest import, read in place) is adopted instead: its entries are checked against
+its feats_type and its tables copied.
 
 An utterance with a problem is dropped; audio that only has the wrong rate, channel
 count or encoding is converted. Every utterance is reported under each problem
 found; audio is not read for utterances already dropped for a table problem.
 """
-import json
 import multiprocessing
 import os
 import re
@@ -29,7 +31,9 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
-from fama_espnet.data.kaldi_dir import building_dir, is_done, speakers_to_utterances, write_table
+from fama_espnet import provenance
+from fama_espnet.data import speech_format
+from fama_espnet.data.kaldi_dir import building_dir, speakers_to_utterances, split_row, utterance_tables, write_table
 
 DROPPED, CONVERTED = "dropped", "converted"
 
@@ -129,12 +133,11 @@ def read_rows(path: Path) -> Tuple[Dict[str, str], Dict[str, int]]:
     seen: Dict[str, int] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
-            parts = line.strip().split(maxsplit=1)
-            if not parts:
+            key, value = split_row(line)
+            if not key:
                 continue
-            key = parts[0]
             seen[key] = seen.get(key, 0) + 1
-            rows[key] = parts[1] if len(parts) > 1 else ""
+            rows[key] = value
     dups = {k: n for k, n in seen.items() if n > 1}
     return {k: v for k, v in rows.items() if k not in dups}, dups
 
@@ -445,17 +448,19 @@ def format_data(src: Path, dst: Path, fs: int = 16000, languages: Sequence[str] 
     """Formats src into dst (see the module doc); None if dst is already complete.
     Raises FormatError, leaving dst as it was, when src has no usable utterance."""
     src, dst = Path(src).resolve(), Path(dst).resolve()
-    if is_done(dst):
-        return None
-    options = {"src": str(src), "fs": fs, "languages": list(languages),
+    options = {"src": provenance.dir_identity(src), "fs": fs, "languages": list(languages),
                "require_translation": require_translation, "src_lang": src_lang}
+    if provenance.check_data_output(dst, options, "format_data"):
+        return None
+    if speech_format.is_recorded(src):
+        return adopt(src, dst, options)
     failed_report = dst.with_name(dst.name + ".format_report.txt")
     log = ProblemLog(PROBLEMS)
     header = ["format_data report", f"source:      {src}", f"destination: {dst}",
               f"output:      {fs} Hz mono 16-bit PCM wav; languages: {' '.join(languages)}; "
               f"translations {'required' if require_translation else 'required if any'}",
               "An utterance is listed under each problem found; dropped utterances are not converted."]
-    with building_dir(dst, json.dumps(options, sort_keys=True)) as tmp:
+    with building_dir(dst, provenance.stamp(options)) as tmp:
         work = plan(src, tmp / "data", log, languages, require_translation, src_lang)
         shapes: Dict[str, int] = {}
         for results in _run_jobs(work.jobs, fs, nj, progress):
@@ -475,7 +480,8 @@ def format_data(src: Path, dst: Path, fs: int = 16000, languages: Sequence[str] 
         # wav.scp names where the files will be once tmp is renamed to dst
         paths = {utt: str(dst / Path(o).relative_to(tmp)) for j in work.jobs for utt, _, _, o in j.cuts}
         write_table(tmp / "wav.scp", {u: paths[u] for u in keep})
-        write_table(tmp / "speech_shape", {u: str(shapes[u]) for u in keep})
+        speech_format.record(tmp, speech_format.WAVEFORM)
+        speech_format.write_shapes(tmp, {u: speech_format.frames_of_samples(shapes[u]) for u in keep})
         for name, rows in work.tables.items():
             write_table(tmp / name, {u: rows[u] for u in keep})
         write_table(tmp / "spk2utt", speakers_to_utterances({u: work.tables["utt2spk"][u] for u in keep}))
@@ -483,3 +489,24 @@ def format_data(src: Path, dst: Path, fs: int = 16000, languages: Sequence[str] 
     failed_report.unlink(missing_ok=True)
     return FormatResult(len(keep), work.n_input - len(keep), n_conv,
                         f"{summary}; report: {dst / 'format_report.txt'}")
+
+
+# Entries probed when a dir is adopted, spread over it: the import that wrote the dir
+# probed every entry; this catches a dir whose feats_type was edited or mislabelled.
+ADOPT_PROBES = 50
+
+
+def adopt(src: Path, dst: Path, options: dict) -> FormatResult:
+    """dst as a copy of the tables of src, a dir already in our format whose entries are
+    read in place (a fairseq manifest import), after checking entries against its kind."""
+    try:
+        utts = sorted(speech_format.frame_counts(src))
+        speech_format.check_entries(src, utts[::max(1, len(utts) // ADOPT_PROBES)])
+    except speech_format.SpeechFormatError as e:
+        raise FormatError(str(e)) from None
+    with building_dir(dst, provenance.stamp(options)) as tmp:
+        for name in utterance_tables(src) + [n for n in ("spk2utt", speech_format.KIND_FILE) if (src / n).is_file()]:
+            (tmp / name).write_bytes((src / name).read_bytes())
+    summary = (f"format_data: {src} -> {dst}: {len(utts)} utterances of {speech_format.kind(src)} read in place "
+               f"(tables copied)")
+    return FormatResult(len(utts), 0, 0, summary)

@@ -4,13 +4,16 @@
   text_tgt     utt translation        utt2lang     utt en
   utt2tgtlang  utt it                 utt2spk, spk2utt
 Files are sorted by utterance id and written atomically (temp name, then rename).
+Tables are read with Kaldi's rule: the key is the first whitespace-delimited token,
+the value the rest of the line with surrounding whitespace removed (tabs and runs of
+spaces separate key and value as a single space does).
 """
 import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 # Data name in FamaTask -> file in the data dir.
 DATA_FILES = {"speech": "wav.scp", "text": "text", "src_lang": "utt2lang",
@@ -44,11 +47,19 @@ def write_table(path: Path, rows: Dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
+def split_row(line: str) -> Tuple[str, str]:
+    """(key, value) of one table line, by Kaldi's rule; ("", "") for a blank line."""
+    parts = line.strip().split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
 def read_table(path: Path) -> Dict[str, str]:
     rows = {}
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
-            key, _, value = line.rstrip("\n").partition(" ")
+            key, value = split_row(line)
             if not key:
                 raise ValueError(f"{path}:{n}: empty line")
             if key in rows:

@@ -3,13 +3,14 @@
 
 Parts are contiguous runs of the sorted utterance ids whose sizes differ by at most
 one, so a split is the same on every run. A split is reused only if it was made
-from the same utterances into the same number of parts.
+from the same dir (provenance) into the same number of parts; otherwise it is
+rebuilt (a split is derived and holds nothing of its own).
 """
-import hashlib
-import json
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from fama_espnet import provenance
+from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import DONE_MARK, building_dir, read_table, write_subset
 
 
@@ -42,15 +43,15 @@ def split_data(src: Path, nj: int, outdir: Optional[Path] = None) -> bool:
         raise SplitError(str(e)) from e
     if not 1 <= nj <= len(ids):
         raise SplitError(f"cannot split the {len(ids)} utterances of {src} into {nj} parts")
-    stamp = json.dumps({"src": str(src), "nj": nj,
-                        "utterances": hashlib.sha1("\n".join(ids).encode()).hexdigest()}, sort_keys=True)
-    done = outdir / DONE_MARK
-    if done.is_file() and done.read_text(encoding="utf-8") == stamp:
+    made_from = {"src": provenance.dir_identity(src), "nj": nj}
+    if provenance.is_current(outdir, made_from):
         return False
-    if done.is_file():  # made from other data or another nj: rebuilt below
-        done.unlink()
-    with building_dir(outdir, stamp) as tmp:
+    (outdir / DONE_MARK).unlink(missing_ok=True)  # made from other data or another nj: rebuilt below
+    kind = speech_format.kind(src) if speech_format.is_recorded(src) else None
+    with building_dir(outdir, provenance.stamp(made_from)) as tmp:
         for i, part in enumerate(partition(ids, nj), 1):
             (tmp / str(i)).mkdir()
             write_subset(src, tmp / str(i), part)
+            if kind:
+                speech_format.record(tmp / str(i), kind)
     return True

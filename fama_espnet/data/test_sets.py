@@ -65,7 +65,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from fama_espnet.data.kaldi_dir import Utterance, building_dir, is_done, write_kaldi_dir, write_text
+from fama_espnet import provenance
+from fama_espnet.data.kaldi_dir import Utterance, building_dir, split_row, write_kaldi_dir, write_text
 
 REPORT = "prepare_report.txt"
 FLEURS_CODES = {"en": "en_us", "it": "it_it"}
@@ -153,7 +154,7 @@ def librispeech(root: Path, split: str = "test-clean") -> Prepared:
             for line_no, line in enumerate(f, 1):
                 if not line.strip():
                     continue
-                uid, _, text = line.strip().partition(" ")
+                uid, text = split_row(line)
                 _add(out, f"{trans}:{line_no}",
                      Utterance(uid, str(trans.parent / f"{uid}.flac"), _one_line(text), "en", uid.split("-")[0]))
     return out
@@ -279,10 +280,13 @@ def check(prepared: Prepared, allow_missing_audio: bool = False) -> Prepared:
                     prepared.skipped + [(u.wav, "missing_audio", u.id) for u in missing])
 
 
-def write_test_set(prepared: Prepared, outdir: Path, source: str, allow_missing_audio: bool = False) -> Optional[str]:
-    """Checks and writes outdir atomically (marked .done); None if outdir is already done."""
+def write_test_set(prepared: Prepared, outdir: Path, source: str, allow_missing_audio: bool = False,
+                   made_from: Optional[dict] = None) -> Optional[str]:
+    """Checks and writes outdir atomically, its .done recording made_from (default: the
+    source); None if outdir is already made from the same (provenance.check_data_output)."""
     outdir = Path(outdir)
-    if is_done(outdir):
+    made_from = made_from or {"source": source, "allow_missing_audio": allow_missing_audio}
+    if provenance.check_data_output(outdir, made_from, "prepare_test_set"):
         return None
     prepared = check(prepared, allow_missing_audio)
     if not prepared.utts:
@@ -291,7 +295,7 @@ def write_test_set(prepared: Prepared, outdir: Path, source: str, allow_missing_
     summary = (f"prepare_test_set: {source} -> {outdir}: {len(prepared.utts)} utterances"
                + (" with translations" if n_st else "") + f", {len(prepared.skipped)} skipped")
     lines = [summary, ""] + [f"{reason}\t{utt}\t{where}" for where, reason, utt in prepared.skipped]
-    with building_dir(outdir, source) as tmp:
+    with building_dir(outdir, provenance.stamp(made_from)) as tmp:
         write_kaldi_dir(tmp, prepared.utts)
         write_text(tmp / REPORT, "\n".join(lines) + "\n")
     return summary

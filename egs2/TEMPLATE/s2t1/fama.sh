@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The FAMA stage pipeline: every recipe's run.sh sets its options and calls this.
-# Each stage is a few lines calling fama_espnet; each writes a .done marker (or an
-# ESPnet checkpoint) so that a rerun skips finished work and resumes the rest.
+# Each stage is a few lines calling fama_espnet. Every output records what it was made
+# from (.done; fama_espnet/provenance.py): a rerun skips what is current, rebuilds a
+# stale decode or score, refuses a stale data dir (naming what differs), and resumes
+# training from its last checkpoint.
 set -euo pipefail
 
 log() { echo -e "$(date '+%Y-%m-%dT%H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; }
@@ -14,6 +16,8 @@ nj=2                    # parallel jobs for data preparation
 inference_nj=2          # parallel decoding jobs
 inference_ngpu=0        # GPUs per decoding job (0: CPU)
 decode_batch_seconds=200 # padded audio seconds per batched beam search
+inference_model=model.pth # model file of the step's exp dir to decode and pack
+inference_tag=""        # decodes go to <step exp dir>/<tag>; default decode_<config>_<model> (ESPnet's)
 local_data_opts=""      # options for local/data.sh
 train_set=train
 valid_set=dev
@@ -49,28 +53,35 @@ stage_start() { t0=$(date +%s); log "Stage $1: $2"; }
 stage_end() { echo "stage $1 ($2): $(( $(date +%s) - t0 )) s" >> "${timing}"; }
 run_stage() { [ "${stage}" -le "$1" ] && [ "${stop_stage}" -ge "$1" ]; }
 
-# Dirs imported by bin.import_tsv (a feats_type file) are read in place: their wav.scp
-# holds fairseq manifest entries (files, slices, zip members; waveforms or fbank).
-in_place() { [ -f "$1/feats_type" ]; }
-feats_type() { if in_place "$1"; then cat "$1/feats_type"; else echo waveform; fi; }
+[ -n "${inference_tag}" ] || inference_tag="decode_$(basename "${decode_config}" .yaml)_$(basename "${inference_model}" .pth)"
 
 data_args() {  # data_args DIR NAME... -> ESPnet --{train,valid}_data_path_and_name_and_type
+  # Formatted dirs hold audio files or fairseq manifest entries (slices, zipped .npy fbank
+  # or audio), all read by the `fairseq_audio` type; speech_shape counts 10 ms frames for
+  # both kinds, the unit of the configs' batch_bins (fama_espnet/data/speech_format.py).
   local kind=$1 dir=$2; shift 2
   local -A file=([speech]=wav.scp [text]=text [src_lang]=utt2lang [text_tgt]=text_tgt [tgt_lang]=utt2tgtlang)
-  local speech_type=sound; in_place "${dir}" && speech_type=fairseq_audio
   for n in "$@"; do
-    local type=text; [ "$n" = speech ] && type=${speech_type}
+    local type=text; [ "$n" = speech ] && type=fairseq_audio
     echo -n " --${kind}_data_path_and_name_and_type ${dir}/${file[$n]},${n},${type}"
   done
   echo -n " --${kind}_shape_file ${dir}/speech_shape"
 }
 
-train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS
-  local out=$1 config=$2 names=$3 extra=$4
-  if [ -f "${out}/.done" ]; then log "${out} already trained"; return; fi
+train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS [INIT_MODEL]
+  local out=$1 config=$2 names=$3 extra=$4 rc=0
+  local made=(--out "${out}" --stage "training ${out}" --config config="${config}" --dir train="${train_data}"
+    --dir valid="${dumpdir}/raw/${valid_set}" --value args="${extra}")
+  [ -z "${5:-}" ] || made+=(--file init="$5")
+  python -m fama_espnet.bin.made_from "${made[@]}" || rc=$?
+  case ${rc} in
+    0) log "${out} already trained"; return ;;
+    2) log "remove ${out}/.done to continue training it with this run's options (ESPnet resumes" \
+         "from checkpoint.pth), or ${out} to train anew"; exit 1 ;;
+  esac
   mkdir -p "${out}"
   # Precomputed fbank: the model skips its front-end (utterance CMVN still applies).
-  [ "$(feats_type "${train_data}")" = fbank ] && extra="--input_size 80 ${extra}"
+  extra="$(python -m fama_espnet.bin.speech_format --train_args "${train_data}") ${extra}"
   # --resume true: a killed run continues from its last checkpoint (one per epoch).
   # shellcheck disable=SC2086
   ${train_cmd} --gpu "${ngpu}" "${out}/train.log" \
@@ -79,7 +90,7 @@ train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS
       --ngpu "${ngpu}" --multiprocessing_distributed "$([ "${ngpu}" -gt 1 ] && echo true || echo false)" \
       --resume true $(data_args train "${train_data}" ${names}) \
       $(data_args valid "${dumpdir}/raw/${valid_set}" ${names}) ${extra}
-  touch "${out}/.done"
+  python -m fama_espnet.bin.made_from "${made[@]}" --mark
 }
 
 if run_stage 1; then
@@ -91,12 +102,8 @@ fi
 
 if run_stage 2; then
   stage_start 2 "audio formatting (16 kHz mono) and validation"
+  # Imported dirs (they record their speech format) are read in place: checked, tables copied.
   for x in ${train_set} ${valid_set} ${test_sets}; do
-    if in_place "data/${x}"; then  # validated by the import; only the tables are copied
-      [ -d "${dumpdir}/raw/${x}" ] || { mkdir -p "${dumpdir}/raw" && cp -r "data/${x}" "${dumpdir}/raw/${x}.tmp" \
-        && mv "${dumpdir}/raw/${x}.tmp" "${dumpdir}/raw/${x}"; }
-      continue
-    fi
     python -m fama_espnet.bin.format_data --src "data/${x}" --dst "${dumpdir}/raw/${x}" --nj "${nj}" \
       --languages ${languages}
   done
@@ -105,21 +112,25 @@ fi
 
 if run_stage 3; then
   stage_start 3 "filtering the training set (max ${max_wav_duration} s, empty text)"
-  # speech_shape counts samples (16 kHz), or frames (100 per second) for fbank.
-  rate=16000; [ "$(feats_type "${dumpdir}/raw/${train_set}")" = fbank ] && rate=100
   python -m fama_espnet.bin.filter_data --src "${dumpdir}/raw/${train_set}" --dst "${train_data}" \
-    --max_seconds "${max_wav_duration}" --fs "${rate}"
+    --max_seconds "${max_wav_duration}"
   stage_end 3 "filter"
 fi
 
 if run_stage 4; then
   stage_start 4 "sentencepiece (${nbpe} units) with the language tags"
-  if [ ! -f "${token_dir}/tokens.txt" ]; then
+  # Made from the options (a recipe whose steps have other training sets shares one vocabulary);
+  # a token list installed by prepare_token_list (a given sentencepiece model) is kept.
+  made=(--out "${token_dir}" --stage "tokenizer" --value nbpe="${nbpe}" --value languages="${languages}")
+  rc=0; python -m fama_espnet.bin.made_from "${made[@]}" || rc=$?
+  if [ "${rc}" -eq 2 ]; then exit 1; fi
+  if [ "${rc}" -eq 1 ] && [ ! -f "${token_dir}/tokens.txt" ]; then
     texts="--text ${train_data}/text"
     [ -f "${train_data}/text_tgt" ] && texts+=" --text ${train_data}/text_tgt"
     # shellcheck disable=SC2086
     python -m fama_espnet.bin.train_tokenizer ${texts} --vocab_size "${nbpe}" --languages ${languages} \
       --outdir "${token_dir}"
+    python -m fama_espnet.bin.made_from "${made[@]}" --mark
   fi
   stage_end 4 "tokenizer"
 fi
@@ -148,7 +159,7 @@ fi
 if run_stage 8; then
   stage_start 8 "step 2: ASR + ST training from the step-1 average (${step2_config})"
   train_step "${step2_dir}" "${step2_config}" "speech text src_lang text_tgt tgt_lang" \
-    "--init_param ${step1_dir}/model.pth ${step2_args}"
+    "--init_param ${step1_dir}/model.pth ${step2_args}" "${step1_dir}/model.pth"
   stage_end 8 "step-2 training"
 fi
 
@@ -159,45 +170,49 @@ if run_stage 9; then
   stage_end 9 "step-2 average"
 fi
 
+# The step whose model stages 10-12 decode and pack.
+model_dir=${step2_dir}
+decode_root=${model_dir}/${inference_tag}
+
 if run_stage 10; then
-  stage_start 10 "decoding ${test_sets} (${decode_tasks}) with ${decode_config}"
+  stage_start 10 "decoding ${test_sets} (${decode_tasks}) with ${decode_config} -> ${decode_root}"
+  device=cpu; [ "${inference_ngpu}" -gt 0 ] && device=cuda
   for x in ${test_sets}; do
     data="${dumpdir}/raw/${x}"
-    python -m fama_espnet.bin.split_data --src "${data}" --nj "${inference_nj}" --outdir "${data}/split${inference_nj}"
     for task in ${decode_tasks}; do
-      out="${expdir}/decode/${x}_${task}"
-      [ -f "${out}/.done" ] && continue
       if [ "${task}" = st ] && [ ! -f "${data}/text_tgt" ]; then continue; fi
-      device=cpu; [ "${inference_ngpu}" -gt 0 ] && device=cuda
+      out="${decode_root}/${x}_${task}"
+      decode=(python -m fama_espnet.bin.decode --model "${model_dir}/${inference_model}" --task "${task}"
+        --config "${decode_config}" --batch_seconds "${decode_batch_seconds}" --device "${device}")
+      # Current (same model file, data and decoding options): skipped; anything else decodes again.
+      if "${decode[@]}" --data "${data}" --output "${out}" --check; then log "${out} is current"; continue; fi
+      python -m fama_espnet.bin.split_data --src "${data}" --nj "${inference_nj}" --outdir "${data}/split${inference_nj}"
       ${decode_cmd} --gpu "${inference_ngpu}" JOB=1:"${inference_nj}" "${out}/logdir/decode.JOB.log" \
-        python -m fama_espnet.bin.decode --model "${step2_dir}" --data "${data}/split${inference_nj}/JOB" \
-          --task "${task}" --config "${decode_config}" --batch_seconds "${decode_batch_seconds}" \
-          --device "${device}" --output "${out}/logdir/output.JOB"
-      python -m fama_espnet.bin.merge_decodes --parts "${out}"/logdir/output.* --output "${out}" \
-        --config "${decode_config}" --model "${step2_dir}"
+        "${decode[@]}" --data "${data}/split${inference_nj}/JOB" --output "${out}/logdir/output.JOB"
+      python -m fama_espnet.bin.merge_decodes --parts "${out}"/logdir/output.* --data "${data}" --output "${out}"
     done
   done
   stage_end 10 "decoding"
 fi
 
 if run_stage 11; then
-  stage_start 11 "scoring: WER (ASR), BLEU and chrF (ST) -> RESULTS.md"
+  stage_start 11 "scoring: WER (ASR), BLEU and chrF (ST) -> ${expdir}/RESULTS.md, RESULTS.md"
   for x in ${test_sets}; do
     for task in ${decode_tasks}; do
-      out="${expdir}/decode/${x}_${task}"
+      out="${decode_root}/${x}_${task}"
       [ -f "${out}/.done" ] && python -m fama_espnet.bin.score --data "${dumpdir}/raw/${x}" --task "${task}" \
         --decode_dir "${out}"
     done
   done
-  python -m fama_espnet.bin.results --decode_root "${expdir}/decode" --train_dirs "${step1_dir}" "${step2_dir}" \
-    --timing "${timing}" --command "${results_command}" --out RESULTS.md
+  python -m fama_espnet.bin.results --exp_dir "${expdir}" --train_dirs "${step1_dir}" "${step2_dir}" \
+    --timing "${timing}" --command "${results_command}" --index RESULTS.md --exp_root "$(dirname "${expdir}")"
   stage_end 11 "scoring"
 fi
 
 if run_stage 12; then
   stage_start 12 "packing ${expdir}/${model_name}.zip"
-  python -m fama_espnet.bin.pack --config "${step2_dir}/config.yaml" --model_file "${step2_dir}/model.pth" \
-    --outpath "${expdir}/${model_name}.zip" --option RESULTS.md
+  python -m fama_espnet.bin.pack --config "${model_dir}/config.yaml" --model_file "${model_dir}/${inference_model}" \
+    --outpath "${expdir}/${model_name}.zip" --option "${expdir}/RESULTS.md"
   python -c "from fama_espnet.inference import FamaSpeech2Text as S; S.from_pretrained('${expdir}/${model_name}.zip')" \
     && log "the packed model loads"
   stage_end 12 "packing"
