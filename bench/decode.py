@@ -2,9 +2,11 @@
 
 Stock = ESPnet 202611's BatchBeamSearch with FAMA's rules as ESPnet scorers
 (`fama_espnet.beam_search.FamaBeamSearch`, `search: espnet`): per utterance (classic
-Speech2Text) and utterance-batched (202611 batch_decode). Ours = `FastBeamSearch`.
-Same model, same inputs, same options (beam 5, joint CTC 0.2, FAMA's rules); RTFx =
-audio seconds / wall seconds of encoder + search; the outputs are compared.
+Speech2Text) and utterance-batched (202611 batch_decode); it has ESPnet's beam semantics.
+Ours = `FastBeamSearch` with the same (`beam_semantics: espnet`, outputs compared with
+stock's) and with fairseq's (`beam_semantics: fairseq`, FAMA's generate; its cost is
+reported against ours with ESPnet's semantics). Same model, same inputs, same options
+(beam 5, joint CTC 0.2, FAMA's rules); RTFx = audio seconds / wall seconds of encoder + search.
 
   # CPU: a trained mini_fama model on its test set (real speech)
   python bench/decode.py --model egs2/mini_fama/s2t1/exp/fama_mini.zip --data egs2/mini_fama/s2t1/dump/raw/test \
@@ -22,6 +24,7 @@ import json
 import logging
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -114,13 +117,13 @@ def main():
 
         model = FamaSpeech2Text.from_pretrained(a.model).model
         inputs, langs, seconds = speech_inputs(a.data)
-        opt = DecodingOptions(ctc_weight=a.ctc_weight)
+        opt = DecodingOptions(ctc_weight=a.ctc_weight, beam_semantics="espnet")
         name = f"{a.model} on {a.data}"
     else:
         model = random_model(SIZES[a.size])
         inputs, langs, seconds = random_inputs(a.utts)
         frames = sum(len(x) for x in inputs) / len(inputs) / 4  # 4x subsampling
-        opt = DecodingOptions(ctc_weight=a.ctc_weight, max_len=int(0.25 * frames))
+        opt = DecodingOptions(ctc_weight=a.ctc_weight, max_len=int(0.25 * frames), beam_semantics="espnet")
         name = f"random FAMA-{a.size}"
     model.to(dev)
     # Length-sorted, as the recipe's decoding stage batches.
@@ -130,6 +133,7 @@ def main():
     print(f"{name}: {len(inputs)} utterances, {sum(seconds):.0f} s of audio, {device}, {a.dtype}, "
           f"beam {opt.beam_size}, ctc {opt.ctc_weight}")
     stock, fast = FamaBeamSearch(model, opt), FastBeamSearch(model, opt)
+    fairseq = FastBeamSearch(model, replace(opt, beam_semantics="fairseq"))
     results = {}
     n = min(a.per_utt, len(inputs))
     batched = (length_batches(list(range(len(inputs))), dict(enumerate(seconds)), a.batch_seconds)
@@ -138,8 +142,10 @@ def main():
     # Warm-up (kernels, allocator) on one batch of the fast path.
     run(model, fast, inputs, langs, dev, a.dtype, [list(range(4))])
     for key, search, count, batches in (("espnet_per_utt", stock, n, singles), ("ours_per_utt", fast, n, singles),
+                                        ("fairseq_per_utt", fairseq, n, singles),
                                         ("espnet_batched", stock, len(inputs), batched),
-                                        ("ours_batched", fast, len(inputs), batched)):
+                                        ("ours_batched", fast, len(inputs), batched),
+                                        ("fairseq_batched", fairseq, len(inputs), batched)):
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats()
         wall, hyps = run(model, search, inputs, langs, dev, a.dtype, batches)
@@ -150,10 +156,15 @@ def main():
     for mode in ("per_utt", "batched"):
         (s, sh), (f, fh) = results[f"espnet_{mode}"], results[f"ours_{mode}"]
         same = sum(x == y for x, y in zip(sh, fh))
+        (q, qh) = results[f"fairseq_{mode}"]
         print(json.dumps({"mode": mode, "espnet": s, "ours": f, "speedup": round(f["rtfx"] / s["rtfx"], 1),
-                          "identical_nbest": f"{same}/{len(sh)}"}))
+                          "identical_nbest": f"{same}/{len(sh)}", "ours_fairseq_semantics": q,
+                          "fairseq_vs_espnet_semantics_cost": round(q["wall_s"] / f["wall_s"], 2),
+                          "same_1best_as_espnet_semantics": f"{sum(x[0] == y[0] for x, y in zip(fh, qh))}/{len(fh)}"}))
     ours, per_utt = results["ours_batched"][0], results["espnet_per_utt"][0]
-    print(json.dumps({"ours_batched_vs_espnet_per_utt": round(ours["rtfx"] / per_utt["rtfx"], 1)}))
+    print(json.dumps({"ours_batched_vs_espnet_per_utt": round(ours["rtfx"] / per_utt["rtfx"], 1),
+                      "fairseq_batched_vs_espnet_per_utt": round(results["fairseq_batched"][0]["rtfx"]
+                                                                 / per_utt["rtfx"], 1)}))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ FAMA's rules (fbk_works/FAMA.md generate commands), each a scorer or a hook:
   joint CTC             FamaCTCPrefixScorer, weight 0.2 added to the decoder's 1.0
   length normalisation  ESPnet's normalize_length: score / (tokens incl. tag and </s>)
   end of search         an utterance stops once `beam` hypotheses have ended, as fairseq
+Beam semantics are ESPnet's (the `beam` best candidates; those ending in </s> take beam
+slots), so this search requires `beam_semantics: espnet`; fairseq's semantics (FAMA's
+generate) are implemented by the fast search only (fast_beam_search.py).
 """
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
@@ -29,6 +32,9 @@ from fama_espnet.scorers import FamaCTCPrefixScorer, NgramBlockScorer, TokenPena
 NOT_A_HYPOTHESIS = -1e9
 
 
+BEAM_SEMANTICS = ("fairseq", "espnet")
+
+
 @dataclass(frozen=True)
 class DecodingOptions:
     beam_size: int = 5            # --beam 5
@@ -39,6 +45,13 @@ class DecodingOptions:
     normalize_length: bool = True # fairseq ranks by score / length (--lenpen 1)
     nbest: int = 1
     search: str = "fast"          # "fast" (fast_beam_search.py) or "espnet" (this module, the reference)
+    # "fairseq": FBK-fairseq's SequenceGenerator (2 x beam candidates per step, </s> among the
+    # first `beam` finalised, `beam` running; FAMA's generate). "espnet": ESPnet's BatchBeamSearch.
+    beam_semantics: str = "fairseq"
+
+    def __post_init__(self):
+        if self.beam_semantics not in BEAM_SEMANTICS:
+            raise ValueError(f"beam_semantics must be one of {BEAM_SEMANTICS}, got {self.beam_semantics!r}")
 
 
 class EosAtMaxLength(BatchScorerInterface):
@@ -60,6 +73,9 @@ class EosAtMaxLength(BatchScorerInterface):
 
 class FamaBeamSearch(BatchBeamSearch):
     def __init__(self, model: torch.nn.Module, options: DecodingOptions):
+        if options.beam_semantics != "espnet":
+            raise ValueError(f"search: espnet (ESPnet's BatchBeamSearch) has ESPnet's beam semantics only, got "
+                             f"beam_semantics: {options.beam_semantics}; use search: fast for fairseq's")
         vocab = model.vocab_size
         scorers = {"decoder": model.decoder}
         weights = {"decoder": 1.0}

@@ -1,23 +1,47 @@
 """FAMA's beam search vectorised over utterances x beams: the default decoder.
 
-Same rules and the same beam as the reference (`beam_search.FamaBeamSearch`, ESPnet's
-BatchBeamSearch with FAMA's scorers), computed with less work:
+A step scores every candidate (g, c), g a running hypothesis and c a token, as
+
+    s(g + c) = s(g) + log p_dec(c | g) + w * (psi(g + c) - psi(g))
+
+(psi the CTC prefix log-probability of the final CTC head, from the first token after the
+tag; w = 0 without joint CTC; the attention term is not scaled by 1 - w), with FAMA's
+rules: <unk> gets -unkpen, a token completing an n-gram already in g (ids incl. <sos> and
+the tag) -inf, and once g holds the tag + max_len - 1 tokens only </s> may follow
+(--max-len-b: at most max_len + 1 tokens incl. tag and </s>). The tag is forced after
+<sos> and its decoder log-prob counts. Final hypotheses rank by s / (tokens incl. the tag
+and </s>) (--lenpen 1) or s (normalize_length false).
+
+Two beam semantics choose the next beam from those scores (`beam_semantics`):
+
+fairseq (FBK-fairseq's SequenceGenerator, which FAMA's generate runs; the default):
+  1. take the C = 2 x beam best candidates of the utterance, best first; <pad> is never a
+     candidate. A slot has one </s> candidate, so at least `beam` of them do not end;
+  2. finalise, in that order, the finite ones ending in </s> among the first `beam`, while
+     the utterance holds fewer than `beam` final hypotheses (later ones are dropped even
+     if their normalised score is better); </s> ranked beam + 1 .. C is dropped;
+  3. the first `beam` candidates not ending in </s> form the next beam; -inf ones are dead
+     slots (fewer than C finite candidates: the forced tag, the last step);
+  4. the utterance stops once it holds `beam` final hypotheses; at the last step every
+     live hypothesis ends in </s> and is finalised (up to `beam`).
+espnet (ESPnet's BatchBeamSearch, the reference `beam_search.FamaBeamSearch`): the C = beam
+best candidates form the next beam; those ending in </s> end there and leave their slot
+empty; the utterance stops once `beam` hypotheses ended (all that end at that step count).
+
+Computed with less work than scoring everything:
   - decoder: self-attention keys/values cached per hypothesis, cross-attention
     keys/values projected once per utterance and shared by its beams (decoder.step);
   - joint CTC: a CTC prefix probability never grows when a token is appended (every
-    continuation of g + c continues g), so the CTC term is <= 0 and the decoder-side
-    score of a candidate bounds its joint score. Candidates are CTC-scored best-first,
-    widening until the best unscored bound is below the K-th joint score: the beam is
-    the one full-vocabulary scoring selects, at the cost of a few dozen candidates;
+    continuation of g + c continues g, and g + </s> is one of them), so the CTC term is
+    <= 0 and the decoder-side score of a candidate bounds its joint score. Candidates are
+    CTC-scored best bound first, widening until the best unscored bound is below the C-th
+    joint score: the C candidates, in order, are those full-vocabulary scoring gives, at
+    the cost of a few dozen candidates;
   - the CTC time recursion is a cumsum + logcumsumexp over frames (ctc_prefix_score.py);
-  - n-gram blocking, <unk> penalty, max length, ranking and end of search as tensor ops;
-    finished utterances leave the batch.
-Rules, as the reference: the target tag forced after <sos> (its log-prob counted),
-`score = log p_dec + ctc_weight * CTC prefix delta` summed over tokens, </s> forced as
-token max_len + 1, an utterance ends once `beam` hypotheses ended, n-best ranked by
-score / (tokens incl. tag and </s>).
+  - n-gram blocking, token penalties, max length, both semantics and end of search as
+    tensor ops; finished utterances leave the batch.
 """
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -44,11 +68,61 @@ def ngram_ban(yseq: Tensor, n: int, vocab_size: int) -> Tensor:
     return ban[:, :vocab_size]
 
 
+class EspnetBeam:
+    """ESPnet's BatchBeamSearch: the `beam` best candidates are the next beam; those that
+    end in </s> are final and leave their slot empty."""
+
+    def __init__(self, beam: int, eos: int):
+        self.beam, self.eos, self.n_candidates = beam, eos, beam
+
+    def split(self, total: Tensor, token: Tensor, n_final: Tensor) -> Tuple[Tensor, Tensor]:
+        """total, token [b, C] best first; n_final [b] -> (final [b, C]: the candidates that
+        end here, keep [b, beam]: the candidates (column indices) of the next beam)."""
+        final = (token == self.eos) & torch.isfinite(total)
+        return final, torch.arange(self.beam, device=total.device).expand(total.size(0), -1)
+
+
+class FairseqBeam:
+    """FBK-fairseq's SequenceGenerator: of the 2 x beam best candidates, </s> among the first
+    `beam` is final (while fewer than `beam` are), the first `beam` others run on."""
+
+    def __init__(self, beam: int, eos: int):
+        self.beam, self.eos, self.n_candidates = beam, eos, 2 * beam
+
+    def split(self, total: Tensor, token: Tensor, n_final: Tensor) -> Tuple[Tensor, Tensor]:
+        beam, n_cand = self.beam, total.size(1)
+        ends = (token == self.eos) & torch.isfinite(total)
+        ranked = torch.arange(n_cand, device=total.device)
+        first = ends & (ranked < beam)
+        # Finalised in rank order, only while the utterance holds fewer than `beam`.
+        final = first & (first.cumsum(1) <= (beam - n_final)[:, None])
+        # Candidates that end sort after all others; at most `beam` end (one per slot).
+        keep = (ranked + n_cand * ends).topk(beam, dim=1, largest=False).indices
+        return final, keep
+
+
+BEAMS = {"fairseq": FairseqBeam, "espnet": EspnetBeam}
+
+
 class FastBeamSearch:
     def __init__(self, model: torch.nn.Module, options: DecodingOptions):
         self.model, self.options = model, options
         self.vocab = model.vocab_size
-        self.unk = model.token_list.index("<unk>") if "<unk>" in model.token_list else None
+        self.beam = BEAMS[options.beam_semantics](options.beam_size, model.eos)
+        if self.vocab < self.beam.n_candidates:
+            raise ValueError(f"{self.vocab} tokens cannot fill {self.beam.n_candidates} candidates per step "
+                             f"(beam {options.beam_size}, {options.beam_semantics} semantics)")
+        # Fixed per-token terms: the <unk> penalty (--unkpen); fairseq never chooses <pad>.
+        tokens = model.token_list
+        self.token_bias = torch.zeros(self.vocab)
+        if "<unk>" in tokens and options.penalty_unk > 0:
+            self.token_bias[tokens.index("<unk>")] = -options.penalty_unk
+        if options.beam_semantics == "fairseq" and "<pad>" in tokens:
+            self.token_bias[tokens.index("<pad>")] = NEG_INF
+        if not bool(self.token_bias.any()):
+            self.token_bias = None
+        self.only_eos = torch.full((self.vocab,), NEG_INF)
+        self.only_eos[model.eos] = 0.0
 
     @torch.no_grad()
     def decode(self, enc: Tensor, enc_lens: Tensor, tags: Tensor) -> List[List[Hypothesis]]:
@@ -56,6 +130,8 @@ class FastBeamSearch:
         enc_lens, tags = enc_lens.to(enc.device), tags.view(-1).to(enc.device)
         opt, model, dec = self.options, self.model, self.model.decoder
         n_utt, beam, vocab, device = enc.size(0), opt.beam_size, self.vocab, enc.device
+        token_bias = None if self.token_bias is None else self.token_bias.to(device)
+        only_eos = self.only_eos.to(device)
         memory_kv = dec.memory_kv(enc)
         memory_mask = torch.arange(enc.size(1), device=device)[None, :] < enc_lens[:, None]
         logp, cache = dec.step(torch.full((n_utt, 1), model.sos, device=device), 0, None, memory_kv, memory_mask)
@@ -67,42 +143,37 @@ class FastBeamSearch:
             ctc = CTCPrefixScore(model.final_ctc_log_probs(enc, tags), enc_lens, model.blank_id, model.eos)
         active = torch.ones(n_utt, 1, dtype=torch.bool, device=device)
         alive = torch.arange(n_utt, device=device)  # original index of each batch row
-        ended: List[List[Hypothesis]] = [[] for _ in range(n_utt)]
-        n_ended = torch.zeros(n_utt, dtype=torch.long, device=device)  # per batch row
+        final: List[List[Hypothesis]] = [[] for _ in range(n_utt)]
+        n_final = torch.zeros(n_utt, dtype=torch.long, device=device)  # per batch row
 
         for i in range(opt.max_len):
             b, k = active.shape
             base = logp  # [b, k, V]; weights 1.0, summed in the reference's order
             if opt.no_repeat_ngram_size > 0:
                 base = base + ngram_ban(yseq.view(b * k, -1), opt.no_repeat_ngram_size, vocab).view(b, k, vocab)
-            if self.unk is not None and opt.penalty_unk > 0:
-                base = base.clone()
-                base[:, :, self.unk] -= opt.penalty_unk
+            if token_bias is not None:
+                base = base + token_bias
             if i == opt.max_len - 1:  # only </s> may follow the max_len-th token
-                only_eos = torch.full((vocab,), NEG_INF, device=device)
-                only_eos[model.eos] = 0.0
                 base = base + only_eos
             base = base.masked_fill(~active[:, :, None], NEG_INF)
-            total, slot, token = self._select(base, score, ctc, b, k)
-            keep = torch.isfinite(total)
-            # New hypotheses, ordered best first as ESPnet's topk.
+            total, slot, token = self._select(base, score, ctc, b, k)  # [b, C], best first
+            ends, keep = self.beam.split(total, token, n_final)
+            self._finalise(final, alive, ends, yseq, slot, token, total)
+            n_final = n_final + ends.sum(1)
+            slot, token, score = slot.gather(1, keep), token.gather(1, keep), total.gather(1, keep)
             rows = torch.arange(b, device=device)[:, None]
+            if ctc is not None:
+                ctc.advance((rows * k + slot).view(-1), token.view(-1))
             yseq = torch.cat([yseq[rows, slot], token[:, :, None]], dim=2)
-            score = total
             cache = [(kk[rows, slot], vv[rows, slot]) for kk, vv in cache]
-            is_eos = (token == model.eos) & keep
-            active = keep & ~is_eos
-            for r, s in is_eos.nonzero().tolist():
-                ended[int(alive[r])].append(Hypothesis(yseq=yseq[r, s].cpu(), score=score[r, s].float().cpu(),
-                                                       scores={}, states={}))
-            n_ended = n_ended + is_eos.sum(1)
-            running = active.any(1) & (n_ended < beam)
+            active = torch.isfinite(score) & (token != model.eos)
+            running = active.any(1) & (n_final < beam)
             if not bool(running.any()):
                 break
             if not bool(running.all()):
                 idx = running.nonzero().squeeze(1)
                 alive, active, yseq, score, token = alive[idx], active[idx], yseq[idx], score[idx], token[idx]
-                n_ended = n_ended[idx]
+                n_final = n_final[idx]
                 cache = [(kk[idx], vv[idx]) for kk, vv in cache]
                 memory_kv = [(kk[idx], vv[idx]) for kk, vv in memory_kv]
                 memory_mask = memory_mask[idx]
@@ -110,46 +181,70 @@ class FastBeamSearch:
                     ctc.keep((idx[:, None] * beam + torch.arange(beam, device=device)).view(-1))
             logp, cache = dec.step(token, i + 2, cache, memory_kv, memory_mask)
 
+        # Stable sort: equal scores keep the order in which they became final.
         return [sorted(h, key=lambda x: float(x.score) / (len(x.yseq) - 1) if opt.normalize_length
-                       else float(x.score), reverse=True)[: opt.nbest] for h in ended]
+                       else float(x.score), reverse=True)[: opt.nbest] for h in final]
+
+    @staticmethod
+    def _finalise(final: List[List[Hypothesis]], alive: Tensor, ends: Tensor, yseq: Tensor, slot: Tensor,
+                  token: Tensor, total: Tensor) -> None:
+        """Append the candidates marked in `ends` [b, C] to their utterance's list, in rank order."""
+        r, c = ends.nonzero(as_tuple=True)  # row-major: each utterance's in rank order
+        if r.numel() == 0:
+            return
+        seqs = torch.cat([yseq[r, slot[r, c]], token[r, c][:, None]], dim=1).cpu()
+        scores = total[r, c].float().cpu()
+        for j, utt in enumerate(alive[r].tolist()):
+            final[utt].append(Hypothesis(yseq=seqs[j], score=scores[j], scores={}, states={}))
 
     def _select(self, base: Tensor, score: Tensor, ctc: Optional[CTCPrefixScore], b: int, k: int):
-        """The `beam` best (slot, token) per utterance under the joint score, best first.
-        -> (total [b, K], slot [b, K], token [b, K]); the CTC state advances to the choice."""
-        beam, vocab, weight = self.options.beam_size, self.vocab, self.options.ctc_weight
+        """The C best (slot, token) per utterance under the joint score, best first (C = the
+        semantics' candidates per step). -> (total, slot, token), each [b, C]."""
+        n_sel, vocab = self.beam.n_candidates, self.vocab
         n_cand = k * vocab
         bound = (base + score[:, :, None]).view(b, n_cand)  # the joint score without CTC
         if ctc is None:
-            total, flat = bound.topk(beam, dim=1)
+            total, flat = bound.topk(n_sel, dim=1)
             return total, flat // vocab, flat % vocab
-        # Score candidates best bound first; usually the first chunk settles the beam.
-        width = min(FIRST_CANDIDATES_PER_BEAM * beam, n_cand)
+        # Score candidates best bound first; usually the first chunk settles the selection.
+        base = base.view(b, n_cand)
+        utt = torch.arange(b, device=base.device)
+        width = min(FIRST_CANDIDATES_PER_BEAM * self.options.beam_size, n_cand)
         top, order = bound.topk(min(width + 1, n_cand), dim=1)
-        sorted_all, scored, joints = False, 0, []
-        while True:
-            cand = order[:, scored:width]
-            slot = cand // vocab
-            rows = (torch.arange(b, device=base.device)[:, None] * k + slot).view(-1)
-            delta = ctc.delta(rows, (cand % vocab).reshape(-1)).view(b, -1)
-            joints.append((base.view(b, n_cand).gather(1, cand) + weight * delta.to(base.dtype))
-                          + score.gather(1, slot))
-            scored = width
-            joint = torch.cat(joints, dim=1)
-            total, pick = joint.topk(beam, dim=1)
-            if width >= n_cand:
-                break
+        total, pick = self._joint(base, score, ctc, utt, k, order[:, :width]).topk(n_sel, dim=1)
+        flat = order.gather(1, pick)
+        if width < n_cand:
             # Every unscored candidate's joint score is <= its bound <= top[:, width].
             nxt = top[:, width]
-            if bool(((nxt == NEG_INF) | (nxt < total[:, -1])).all()):
-                break
+            open_ = ~((nxt == NEG_INF) | (nxt < total[:, -1]))
+            if bool(open_.any()):  # widen for those utterances only
+                u = open_.nonzero().squeeze(1)
+                total[u], flat[u] = self._widen(bound[u], base[u], score[u], ctc, u, k, width)
+        return total, flat // vocab, flat % vocab
+
+    def _widen(self, bound: Tensor, base: Tensor, score: Tensor, ctc: CTCPrefixScore, utt: Tensor, k: int,
+               width: int) -> Tuple[Tensor, Tensor]:
+        """_select's search past the first chunk, on one full ordering of the bounds.
+        -> (total, flat candidate index) [u, C]."""
+        n_cand = bound.size(1)
+        top, order = bound.sort(dim=1, descending=True, stable=True)
+        top = torch.cat([top, top.new_full((len(utt), 1), NEG_INF)], dim=1)
+        # topk's order among equal bounds may differ from sort's: rescore from the start.
+        joints, scored = [], 0
+        while True:
             width = min(4 * width, n_cand)
-            if not sorted_all:  # one full ordering, so later chunks extend the scored prefix
-                top, order = bound.sort(dim=1, descending=True, stable=True)
-                top = torch.cat([top, top.new_full((b, 1), NEG_INF)], dim=1)
-                sorted_all, scored, joints = True, 0, []
-                # (topk's order among equal bounds may differ from sort's: rescore from the start)
-        flat = order.gather(1, pick)
-        slot, token = flat // vocab, flat % vocab
-        rows = (torch.arange(b, device=base.device)[:, None] * k + slot).view(-1)
-        ctc.advance(rows, token.reshape(-1))
-        return total, slot, token
+            joints.append(self._joint(base, score, ctc, utt, k, order[:, scored:width]))
+            scored = width
+            total, pick = torch.cat(joints, dim=1).topk(self.beam.n_candidates, dim=1)
+            nxt = top[:, width]
+            if width >= n_cand or bool(((nxt == NEG_INF) | (nxt < total[:, -1])).all()):
+                return total, order.gather(1, pick)
+
+    def _joint(self, base: Tensor, score: Tensor, ctc: CTCPrefixScore, utt: Tensor, k: int, cand: Tensor) -> Tensor:
+        """Joint scores [u, w] of the flat candidates cand [u, w] (slot * V + token) of the
+        utterances (batch rows) utt [u]; base [u, k * V], score [u, k]."""
+        slot = cand // self.vocab
+        delta = ctc.delta((utt[:, None] * k + slot).view(-1), (cand % self.vocab).reshape(-1)).view(cand.shape)
+        # A dead slot's prefix can be CTC-impossible: -inf - -inf is NaN, and topk ranks NaN first.
+        delta = delta.masked_fill(delta.isnan(), NEG_INF)
+        return base.gather(1, cand) + self.options.ctc_weight * delta.to(base.dtype) + score.gather(1, slot)

@@ -58,7 +58,7 @@ SETTINGS = {
 
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_random_model_same_nbest(random_model, encoder_batch, setting):
-    opt = DecodingOptions(**{"max_len": 25, "nbest": 5, **SETTINGS[setting]})
+    opt = DecodingOptions(**{"max_len": 25, "nbest": 5, "beam_semantics": "espnet", **SETTINGS[setting]})
     enc, lengths, tags = encoder_batch
     if setting.startswith("joint 0.5") or setting.startswith("short"):
         enc, lengths, tags = enc[:30], lengths[:30], tags[:30]
@@ -79,7 +79,7 @@ def test_trained_model_same_nbest_on_speech(corpus, tiny_exp, ctc_weight):
                                     torch.tensor([len(s) for s in speech]))
     for lang in ("en", "it"):
         tags = torch.full((len(speech),), model.lang_ids[lang])
-        opt = DecodingOptions(ctc_weight=ctc_weight, max_len=15, nbest=5)
+        opt = DecodingOptions(ctc_weight=ctc_weight, max_len=15, nbest=5, beam_semantics="espnet")
         with torch.no_grad():
             assert_same(FamaBeamSearch(model, opt).decode(enc, enc_lens, tags),
                         FastBeamSearch(model, opt).decode(enc, enc_lens, tags))
@@ -112,3 +112,31 @@ def test_ctc_prefix_delta_equals_espnet_full_vocabulary():
         ours.advance(torch.arange(b), nxt)
         state = ref.index_select_state(state, nxt[:, None])  # (utterance, h * V + v), h = 0
         ys = torch.cat([ys, nxt[:, None]], 1)
+
+
+def test_fairseq_semantics_pruned_ctc_equals_full_vocabulary(random_model, encoder_batch, monkeypatch):
+    """The bound pruning selects fairseq's 2 x beam candidates exactly: same n-best as
+    CTC-scoring every candidate of every step."""
+    import fama_espnet.fast_beam_search as fast
+
+    opt = DecodingOptions(beam_size=4, ctc_weight=0.3, max_len=15, nbest=4, beam_semantics="fairseq")
+    enc, lengths, tags = (t[:16] for t in encoder_batch)
+    pruned = FastBeamSearch(random_model, opt).decode(enc, lengths, tags)
+    monkeypatch.setattr(fast, "FIRST_CANDIDATES_PER_BEAM", 10 ** 6)  # first chunk = whole vocabulary
+    assert_same(FastBeamSearch(random_model, opt).decode(enc, lengths, tags), pruned)
+
+
+def test_fairseq_beam_rules():
+    """2 x beam candidates best first: </s> among the first `beam` is final while fewer than
+    `beam` are (in rank order), </s> further down is dropped, the first `beam` others run on."""
+    from fama_espnet.fast_beam_search import FairseqBeam
+
+    eos, inf = 9, float("inf")
+    total = torch.tensor([[-1.0, -2.0, -3.0, -4.0, -5.0, -6.0],
+                          [-1.0, -2.0, -3.0, -4.0, -inf, -inf]])
+    token = torch.tensor([[eos, 4, eos, eos, 5, 6],  # 2 final already: only rank 1 fits; rank 4 dropped
+                          [7, eos, 8, eos, eos, 1]])  # a -inf </s> is a dead slot, not final
+    final, keep = FairseqBeam(3, eos).split(total, token, torch.tensor([2, 0]))
+    assert final.tolist() == [[True, False, False, False, False, False],
+                              [False, True, False, False, False, False]]
+    assert keep.tolist() == [[1, 4, 5], [0, 2, 4]]

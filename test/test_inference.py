@@ -100,10 +100,15 @@ def test_out_of_memory_batch_is_split_and_retried(corpus, tiny_exp, caplog):
 
 def test_search_choice_and_bf16_run(corpus, tiny_exp):
     _, wavs = speech(corpus, 2)
-    ref = FamaSpeech2Text.from_pretrained(tiny_exp, search="espnet", max_len=8).batch_decode(wavs, ["it", "en"])
-    fast = FamaSpeech2Text.from_pretrained(tiny_exp, max_len=8).batch_decode(wavs, ["it", "en"])
+    espnet = dict(beam_semantics="espnet", max_len=8)  # the reference has ESPnet's beam semantics only
+    ref = FamaSpeech2Text.from_pretrained(tiny_exp, search="espnet", **espnet).batch_decode(wavs, ["it", "en"])
+    fast = FamaSpeech2Text.from_pretrained(tiny_exp, **espnet).batch_decode(wavs, ["it", "en"])
     assert [h[0].token_ids for h in ref] == [h[0].token_ids for h in fast]
     bf16 = FamaSpeech2Text.from_pretrained(tiny_exp, dtype="bfloat16", max_len=8).batch_decode(wavs, ["it", "en"])
     assert all(len(n) == 1 and "<lang:" not in n[0].text for n in bf16)
     with pytest.raises(ValueError, match="search must be one of"):
         FamaSpeech2Text.from_pretrained(tiny_exp, search="greedy")
+    with pytest.raises(ValueError, match="ESPnet's beam semantics only"):
+        FamaSpeech2Text.from_pretrained(tiny_exp, search="espnet")  # default: fairseq's semantics
+    with pytest.raises(ValueError, match="beam_semantics must be one of"):
+        FamaSpeech2Text.from_pretrained(tiny_exp, beam_semantics="whisper")
