@@ -41,7 +41,7 @@ FRAME_S = FRAME / FS
 class VadOptions:
     threshold: float = 0.5      # p >= this opens a speech region
     neg_offset: float = 0.15    # p < threshold - this (for min_silence_s) closes it
-    min_silence_s: float = 0.3   # word gaps of slow speech (~0.1-0.2 s) are not pauses
+    min_silence_s: float = 0.4   # gaps inside slow speech (stop closures, word gaps) reach 0.3 s
     min_speech_s: float = 0.25
     max_piece_s: float = 30.0   # FAMA's training limit
     pad_s: float = 0.2

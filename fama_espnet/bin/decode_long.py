@@ -1,0 +1,99 @@
+"""Decode an unsegmented data dir (one long recording per wav.scp row):
+
+    python -m fama_espnet.bin.decode_long --model M --data D --task asr|st --output OUT \
+        [--config conf/decode_fama.yaml] [--formats json,srt,vtt] [--max_piece_s 30]
+
+Each recording goes through FamaSpeech2Text.transcribe (pieces cut at pauses, batched
+fast search; ASR with word times). ASR decodes into the recording's language (utt2lang),
+ST into utt2tgtlang. Writes, atomically:
+  OUT/text            `rec hypothesis` (the segments joined; score it against D/text or
+                      D/text_tgt with fama_espnet.bin.score like any decode)
+  OUT/segments        Kaldi segments of the output: `rec-NNNN rec start end`
+  OUT/segments_text   `rec-NNNN text`
+  OUT/<fmt>/<rec>.<fmt> for each of --formats
+and OUT/.done; a finished OUT is skipped.
+"""
+import argparse
+import logging
+from pathlib import Path
+
+import yaml
+
+from fama_espnet.data.kaldi_dir import read_table, write_table, write_text
+from fama_espnet.inference import FamaSpeech2Text
+from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
+
+
+def audio_of(entry: str):
+    """A plain file path is read in blocks; any other wav.scp entry (a pipe, an archive
+    slice) is loaded whole by the data loader."""
+    if Path(entry).is_file():
+        return entry
+    from fama_espnet.data.fairseq_audio import load_entry
+
+    return load_entry(entry)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="packed .zip or exp dir")
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--task", choices=["asr", "st"], required=True)
+    p.add_argument("--output", required=True, type=Path)
+    p.add_argument("--config", type=Path, help="decoding options yaml (beam_size, ctc_weight, ...)")
+    p.add_argument("--formats", default="json,srt", help=f"comma-separated, of {FORMATS}")
+    p.add_argument("--max_piece_s", type=float, default=VadOptions.max_piece_s)
+    p.add_argument("--batch_seconds", type=float, default=200.0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    formats = [f for f in a.formats.split(",") if f]
+    bad = sorted(set(formats) - set(FORMATS))
+    if bad:
+        raise SystemExit(f"--formats: unknown {bad}; known: {list(FORMATS)}")
+    if (a.output / ".done").exists():
+        logging.info(f"{a.output} already decoded")
+        return
+    try:
+        options = FamaSpeech2Text.read_decoding_config(a.config)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    wavs = read_table(a.data / "wav.scp")
+    src = read_table(a.data / "utt2lang")
+    tgt = src if a.task == "asr" else read_table(a.data / "utt2tgtlang")
+    missing = sorted(set(wavs) - set(tgt) | set(wavs) - set(src))
+    if missing:
+        raise SystemExit(f"{a.data}: no language for {len(missing)} recordings, e.g. {missing[:5]}")
+    s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, dtype=a.dtype, **options)
+    vad = VadOptions(max_piece_s=a.max_piece_s)
+    texts, seg_rows, seg_text = {}, {}, {}
+    docs = {f: {} for f in formats}
+    for i, rec in enumerate(sorted(wavs)):
+        if not a.quiet:
+            logging.warning(f"[{i + 1}/{len(wavs)}] {rec}")
+        try:
+            segments = s2t.transcribe(audio_of(wavs[rec]), tgt[rec], src_lang=src[rec], vad=vad,
+                                      batch_seconds=a.batch_seconds, progress=not a.quiet)
+        except AudioError as e:
+            raise SystemExit(f"decode_long: {a.data / 'wav.scp'}: {rec}: {e}") from None
+        texts[rec] = join_text(segments)
+        for k, s in enumerate(segments):
+            seg_rows[f"{rec}-{k:04d}"] = f"{rec} {s.start:.3f} {s.end:.3f}"
+            seg_text[f"{rec}-{k:04d}"] = s.text
+        for f in formats:
+            docs[f][rec] = render(segments, f, recording=rec, language=tgt[rec], task=a.task)
+    a.output.mkdir(parents=True, exist_ok=True)
+    for f in formats:
+        (a.output / f).mkdir(exist_ok=True)
+        for rec, doc in docs[f].items():
+            write_text(a.output / f / f"{rec}.{f}", doc)
+    write_table(a.output / "text", texts)
+    write_table(a.output / "segments", seg_rows)
+    write_table(a.output / "segments_text", seg_text)
+    write_text(a.output / ".done", yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task,
+                                                   "max_piece_s": a.max_piece_s, **options}))
+
+
+if __name__ == "__main__":
+    main()
