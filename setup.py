@@ -22,6 +22,8 @@ setup(
         "matplotlib>=3.8",
         "silero-vad==6.2.3",  # long-form: voice activity (its model ships in the wheel)
         "srt==3.5.3",         # long-form: SRT subtitles
+        "jiwer==4.0.0",       # scoring: word alignments (Corr/Sub/Del/Ins per utterance)
+        "huggingface_hub==2.4.0",  # Hub models: snapshot_download, upload_folder (also espnet's)
     ],
     extras_require={"test": ["pytest>=8", "omegaconf>=2.1"]},
 )

@@ -12,6 +12,8 @@ experiment's RESULTS.md under --exp_root and repeats its tables.
 import argparse
 import os
 import platform
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import List
@@ -41,10 +43,53 @@ def machine() -> str:
     return f"{os.cpu_count()} x {cpu}, {gpu}, torch {torch.__version__}"
 
 
+def environment(command: str) -> List[str]:
+    """The environment block: the command and every version that made the results."""
+    import espnet
+    import sacrebleu
+    from importlib.metadata import PackageNotFoundError, version
+
+    def dist(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "unknown"
+
+    return ["## Environment", "", f"- command: `{command}`", f"- date: {datetime.now():%Y-%m-%d %H:%M}",
+            f"- machine: {machine()}", f"- python: {platform.python_version()} ({sys.executable})",
+            f"- torch {torch.__version__}, espnet {espnet.__version__}, sacrebleu {sacrebleu.__version__}, "
+            f"jiwer {dist('jiwer')}",
+            f"- fama_espnet {dist('fama_espnet')}, git commit {git_commit()}", ""]
+
+
+def git_commit() -> str:
+    """This package's checkout commit (`+ local changes` when tracked files differ), or
+    "unknown" outside a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + (" + local changes" if dirty else "")
+
+
 def score_line(g: dict) -> str:
     if "wer" in g:
         return f"WER {g['wer']:.1f} (raw {g['wer_raw']:.1f})"
     return f"BLEU {g['bleu']:.1f}, chrF {g['chrf']:.1f}"
+
+
+def errors_cell(g: dict) -> str:
+    """Corr/Sub/Del/Ins/S.Err (%, normalised text) of an ASR row, as sclite's summary."""
+    c = g.get("wer_counts")
+    if not c:
+        return "-"
+    words = max(1, c["words"])
+    pct = [100.0 * c[k] / words for k in ("corr", "sub", "del", "ins")] + [100.0 * c["s_err"] / max(1, c["sentences"])]
+    return " / ".join(f"{p:.1f}" for p in pct)
 
 
 def experiment_tables(exp_dir: Path, link_root: Path) -> List[str]:
@@ -60,19 +105,28 @@ def experiment_tables(exp_dir: Path, link_root: Path) -> List[str]:
         model = (made.get("model") or ["?"])[-1].split(" (")[0]  # a file identity: "path (size, time)"
         lines += [f"### {os.path.relpath(tag_dir, link_root)}", "",
                   f"model: `{os.path.relpath(model, link_root)}`" + (f"; decoding: {shown}" if shown else ""), "",
-                  "| test set | task | language | score | utts |", "|---|---|---|---|---|"]
+                  "| test set | task | language | score | utts | Corr / Sub / Del / Ins / S.Err (%) |",
+                  "|---|---|---|---|---|---|"]
+        signatures = {}
         for f in decodes:
             name, _, task = f.parent.name.rpartition("_")
             for group, g in yaml.safe_load(f.read_text()).items():
-                lines.append(f"| {name} | {task.upper()} | {group} | {score_line(g)} | {g['utterances']} |")
+                lines.append(f"| {name} | {task.upper()} | {group} | {score_line(g)} | {g['utterances']} "
+                             f"| {errors_cell(g)} |")
+                for metric in ("bleu", "chrf"):
+                    if f"{metric}_signature" in g:
+                        signatures.setdefault(metric, set()).add(g[f"{metric}_signature"])
         lines.append("")
+        # sacrebleu's signature (tokeniser, casing, smoothing, version) makes a BLEU comparable.
+        for metric, sigs in signatures.items():
+            name = {"bleu": "BLEU", "chrf": "chrF"}[metric]
+            lines += [f"{name} signature: " + ", ".join(f"`{x}`" for x in sorted(sigs)), ""]
     return lines
 
 
 def write_experiment(exp_dir: Path, train_dirs: List[Path], timing: Path, command: str) -> Path:
     out = exp_dir / RESULTS
-    lines = [f"# Results: {exp_dir.name}", "", f"- command: `{command}`",
-             f"- date: {datetime.now():%Y-%m-%d %H:%M}", f"- machine: {machine()}", ""]
+    lines = [f"# Results: {exp_dir.name}", "", *environment(command)]
     lines += experiment_tables(exp_dir, exp_dir) or ["No scored decodes yet.", ""]
     if timing and timing.exists():
         lines += ["## Wall time per stage", "", "```", timing.read_text().rstrip(), "```", ""]
@@ -85,10 +139,10 @@ def write_experiment(exp_dir: Path, train_dirs: List[Path], timing: Path, comman
     return out
 
 
-def write_index(index: Path, exp_root: Path) -> None:
+def write_index(index: Path, exp_root: Path, command: str = "./run.sh") -> None:
     experiments = sorted(p.parent for p in [exp_root / RESULTS, *exp_root.glob(f"*/{RESULTS}")] if p.is_file())
     lines = ["# Results", "", "Every experiment of this recipe; each links its own RESULTS.md (command, "
-             "machine, wall times, training curves).", ""]
+             "machine, wall times, training curves).", "", *environment(command)]
     for e in experiments:
         lines += [f"## [{os.path.relpath(e, index.parent)}]({os.path.relpath(e / RESULTS, index.parent)})", ""]
         lines += experiment_tables(e, index.parent)
@@ -107,7 +161,7 @@ def main(argv=None) -> None:
     if a.exp_dir:
         print(f"results: {write_experiment(a.exp_dir, a.train_dirs, a.timing, a.command)}")
     if a.index:
-        write_index(a.index, a.exp_root)
+        write_index(a.index, a.exp_root, a.command)
         print(f"results: {a.index}")
 
 

@@ -1,13 +1,16 @@
 """Score one decoding: `python -m fama_espnet.bin.score --data D --task asr|st --decode_dir OUT`.
-Writes OUT/scores.yaml (WER raw + normalised for ASR; BLEU + chrF for ST), for all
-utterances and per language (ASR) or direction (ST, e.g. en-it)."""
+Writes OUT/scores.yaml (WER raw + normalised for ASR, each with its Corr/Sub/Del/Ins/Err/
+S.Err counts; BLEU + chrF with their sacrebleu signatures for ST), for all utterances and
+per language (ASR) or direction (ST, e.g. en-it). ASR also writes sclite's files
+(ref.trn, hyp.trn, result.txt: every utterance's alignment and a summary per language)
+under OUT/score_wer (normalised text, the WER reported) and OUT/score_wer_raw."""
 import argparse
 from pathlib import Path
 
 import yaml
 
 from fama_espnet.data.kaldi_dir import read_table, write_text
-from fama_espnet.scoring import score_groups
+from fama_espnet.scoring import normalize, score_groups, write_sclite
 
 
 def main(argv=None) -> None:
@@ -23,9 +26,15 @@ def main(argv=None) -> None:
     else:
         tgt = read_table(a.data / "utt2tgtlang")
         groups = {u: f"{src[u]}-{tgt[u]}" for u in refs}
-    scores = score_groups(refs, read_table(a.decode_dir / "text"), a.task, groups)
+    hyps = read_table(a.decode_dir / "text")
+    scores = score_groups(refs, hyps, a.task, groups)
+    if a.task == "asr":
+        spk = read_table(a.data / "utt2spk") if (a.data / "utt2spk").is_file() else None
+        write_sclite(a.decode_dir / "score_wer", {u: normalize(refs[u]) for u in refs},
+                     {u: normalize(hyps[u]) for u in refs}, groups, spk, "normalised: lower case, no punctuation")
+        write_sclite(a.decode_dir / "score_wer_raw", refs, hyps, groups, spk, "raw text")
     write_text(a.decode_dir / "scores.yaml", yaml.safe_dump(scores, sort_keys=False))
-    print(f"{a.decode_dir}: {scores}")
+    print(f"{a.decode_dir}: {scores['all']}")
 
 
 if __name__ == "__main__":
