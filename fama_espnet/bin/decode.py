@@ -3,9 +3,14 @@
 
 ASR decodes into each utterance's source language (utt2lang), ST into its target
 language (utt2tgtlang). Any model decodes any input kind (waveform or fbank dirs,
-data/speech_format.py). Writes OUT/text (`utt hypothesis`) atomically, and OUT/.done
-with what it was made from (model file identity, data dir, task, every decoding
-option, dtype). A rerun with the same skips; with anything different it decodes again.
+data/speech_format.py). `--model` is a local path, or a Hub repo id (fama_espnet/hub.py).
+Writes, atomically, ESPnet's asr_inference files of the best hypothesis: OUT/text
+(`utt hypothesis`), OUT/token (its sentencepiece pieces), OUT/token_int (their ids),
+OUT/score (its ranking score: log-probability / length, tag and </s> counted); with
+`--nbest N` also OUT/<k>best_recog/{text,token,token_int,score} for k = 1..N (an
+utterance with fewer hypotheses is absent from the higher ones); and OUT/.done with
+what it was made from (model file identity, data dir, task, every decoding option,
+dtype, nbest). A rerun with the same skips; with anything different it decodes again.
 `--check` only answers whether OUT is current (exit 0) or not (exit 1).
 """
 import argparse
@@ -13,11 +18,12 @@ import logging
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, Hashable, List
+from typing import Dict, Hashable, List, Optional
 
 from tqdm import tqdm
 
 from fama_espnet import provenance
+from fama_espnet.bin.merge_decodes import OUTPUTS
 from fama_espnet.data import speech_format
 from fama_espnet.data.fairseq_audio import load_entry, probe_entry
 from fama_espnet.data.kaldi_dir import read_table, write_table
@@ -36,11 +42,30 @@ def length_batches(utts: List[Hashable], seconds: Dict[Hashable, float], budget:
     return batches + ([current] if current else [])
 
 
-def made_from(model: str, data: Path, task: str, options: dict, dtype: str) -> dict:
+def made_from(model: str, data: Path, task: str, options: dict, dtype: str, nbest: Optional[int] = None) -> dict:
     """What a decode of `data` is made from: the one definition of a decode's identity."""
     return {"model": [provenance.file_identity(f) for f in FamaSpeech2Text.model_files(model)],
             "data": provenance.dir_identity(data), "task": task, "dtype": dtype,
-            "decoding": FamaSpeech2Text.resolved_options(options)}
+            "decoding": FamaSpeech2Text.resolved_options(options), "nbest": nbest}
+
+
+def result_rows(result) -> Dict[str, str]:
+    """One hypothesis (inference.Result, or None: no hypothesis) as each OUTPUTS file's value."""
+    if result is None:
+        return {"text": "", "token": "", "token_int": "", "score": "-inf"}
+    return {"text": result.text, "token": " ".join(result.tokens),
+            "token_int": " ".join(map(str, result.token_ids)), "score": f"{result.score:.6f}"}
+
+
+def write_outputs(out: Path, nbests: Dict[str, list], nbest: Optional[int]) -> None:
+    """OUTPUTS of the best hypothesis in `out`, and of the k-th in <k>best_recog."""
+    for name in OUTPUTS:
+        write_table(out / name, {u: result_rows(h[0] if h else None)[name] for u, h in nbests.items()})
+    for k in range(1, (nbest or 0) + 1):
+        (out / f"{k}best_recog").mkdir()
+        for name in OUTPUTS:
+            write_table(out / f"{k}best_recog" / name,
+                        {u: result_rows(h[k - 1])[name] for u, h in nbests.items() if len(h) >= k})
 
 
 def durations(data: Path, entries: Dict[str, str]) -> Dict[str, float]:
@@ -54,7 +79,8 @@ def durations(data: Path, entries: Dict[str, str]) -> Dict[str, float]:
 
 def get_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="packed .zip, exp dir, or model .pth in an exp dir")
+    p.add_argument("--model", required=True, help="packed .zip, exp dir, model .pth in an exp dir, unpacked zip, "
+                   "or a Hub repo id org/name[@revision] (a local path that exists wins)")
     p.add_argument("--data", required=True, type=Path)
     p.add_argument("--task", choices=["asr", "st"], required=True)
     p.add_argument("--output", required=True, type=Path)
@@ -62,17 +88,24 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch_seconds", type=float, default=200.0,
                    help="padded audio per batched search: utterances sorted by length, batched while "
                         "count x longest <= this (a batch that runs out of memory is split and retried)")
+    p.add_argument("--nbest", type=int, help="also write the N best hypotheses in OUT/<k>best_recog "
+                   "(the search keeps at least N)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     p.add_argument("--check", action="store_true", help="exit 0 if OUT is current, 1 if not; decode nothing")
+    FamaSpeech2Text.add_decoding_arguments(p)
     return p
 
 
 def main(argv=None) -> int:
     a = get_parser().parse_args(argv)
     try:
-        options = FamaSpeech2Text.read_decoding_config(a.config)
-        made = made_from(a.model, a.data, a.task, options, a.dtype)
+        options = {**FamaSpeech2Text.read_decoding_config(a.config), **FamaSpeech2Text.decoding_overrides(a)}
+        if a.nbest is not None and a.nbest < 1:
+            raise ValueError(f"--nbest must be at least 1, got {a.nbest}")
+        if a.nbest:
+            options["nbest"] = max(a.nbest, options.get("nbest", 1))
+        made = made_from(a.model, a.data, a.task, options, a.dtype, a.nbest)
     except (ValueError, FileNotFoundError) as e:
         print(f"decode: error: {e}", file=sys.stderr)
         return 1
@@ -92,16 +125,15 @@ def main(argv=None) -> int:
     # Sorting by duration keeps padding (and wasted compute) low inside each batch.
     seconds = durations(a.data, entries)
     batches = length_batches(sorted(entries, key=lambda u: seconds[u]), seconds, a.batch_seconds)
-    hyps = {}
+    nbests = {}
     for chunk in tqdm(batches, desc=f"decode {a.data.name} {a.task}", unit="batch"):
         speech = [load_entry(entries[u]) for u in chunk]
-        for u, nbest in zip(chunk, s2t.batch_decode(speech, [langs[u] for u in chunk])):
-            hyps[u] = nbest[0].text if nbest else ""
+        nbests.update(zip(chunk, s2t.batch_decode(speech, [langs[u] for u in chunk])))
     # Built beside, then swapped in: a killed decode leaves the old output or none.
     tmp = a.output.with_name(a.output.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    write_table(tmp / "text", hyps)
+    write_outputs(tmp, nbests, a.nbest)
     (tmp / ".done").write_text(provenance.stamp(made), encoding="utf-8")
     shutil.rmtree(a.output, ignore_errors=True)
     tmp.rename(a.output)

@@ -3,13 +3,26 @@
 
 The parts must come from one model, task and set of decoding options (their .done);
 OUT/.done records the same, for the whole data dir D (what `decode --check` compares).
+Every file decode writes is joined: text, token, token_int, score, and each
+<k>best_recog/ of them (`decode --nbest`).
 """
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
 from fama_espnet import provenance
 from fama_espnet.data.kaldi_dir import DONE_MARK, read_table, write_table, write_text
+
+# What bin/decode writes per hypothesis (ESPnet's asr_inference names); here, where they are joined.
+OUTPUTS = ("text", "token", "token_int", "score")
+
+
+def decode_files(part: Path) -> list:
+    """The tables a decode output holds, relative to it: OUTPUTS, then <k>best_recog's."""
+    nbest = sorted((d for d in part.glob("*best_recog") if d.is_dir()), key=lambda d: int(d.name.split("best")[0]))
+    return [Path(n) for n in OUTPUTS if (part / n).is_file()] + \
+        [d.relative_to(part) / n for d in nbest for n in OUTPUTS if (d / n).is_file()]
 
 
 def main(argv=None) -> int:
@@ -27,22 +40,35 @@ def main(argv=None) -> int:
     if any(c != common[0] for c in common):
         print(f"merge_decodes: error: {a.parts} were decoded with different models or options", file=sys.stderr)
         return 1
-    merged = {}
+    names = decode_files(a.parts[0])
     for d in a.parts:
-        part = read_table(d / "text")
-        dup = set(part) & set(merged)
-        if dup:
-            print(f"merge_decodes: error: {d}: utterances decoded twice: {sorted(dup)[:5]}", file=sys.stderr)
+        if decode_files(d) != names:
+            print(f"merge_decodes: error: {d} holds {[str(n) for n in decode_files(d)]}, {a.parts[0]} holds "
+                  f"{[str(n) for n in names]}", file=sys.stderr)
             return 1
-        merged.update(part)
+    merged = {n: {} for n in names}
+    for d in a.parts:
+        for n in names:
+            part = read_table(d / n)
+            dup = set(part) & set(merged[n])
+            if dup:
+                print(f"merge_decodes: error: {d / n}: utterances decoded twice: {sorted(dup)[:5]}", file=sys.stderr)
+                return 1
+            merged[n].update(part)
     expected = set(read_table(a.data / "wav.scp"))
-    if set(merged) != expected:
-        print(f"merge_decodes: error: the parts hold {len(merged)} utterances, {a.data} has {len(expected)}",
-              file=sys.stderr)
+    if set(merged[Path("text")]) != expected:
+        print(f"merge_decodes: error: the parts hold {len(merged[Path('text')])} utterances, {a.data} has "
+              f"{len(expected)}", file=sys.stderr)
         return 1
     a.output.mkdir(parents=True, exist_ok=True)
     (a.output / DONE_MARK).unlink(missing_ok=True)  # the output is current only once all of it is written
-    write_table(a.output / "text", merged)
+    for old in decode_files(a.output):  # a previous merge's files (another --nbest) go
+        (a.output / old).unlink()
+    for d in a.output.glob("*best_recog"):
+        shutil.rmtree(d)
+    for n, rows in merged.items():
+        (a.output / n).parent.mkdir(parents=True, exist_ok=True)
+        write_table(a.output / n, rows)
     write_text(a.output / DONE_MARK, provenance.stamp({**common[0], "data": provenance.dir_identity(a.data)}))
     return 0
 
