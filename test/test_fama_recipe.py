@@ -410,3 +410,26 @@ def test_real_recipe_end_to_end_from_fbk_manifests(corpus, tmp_path):
     results = (exp / "RESULTS.md").read_text()
     assert "### s2t_step2/decode_decode_a_model" in results and "### s2t_step2/decode_decode_b_model" in results
     assert "### exp/fama_small/s2t_step2/decode_decode_a_model" in index and "decode_decode_b_model" in index
+
+
+def test_run_sh_scores_a_given_model(corpus, tiny_exp, tmp_path):
+    """`run.sh --decode_model DIR` (an imported FAMA dir: config.yaml, model.pth,
+    bpe.model): the test sets only, decoded with the decoding config and --inference_args
+    into the model's own dir, scored into its RESULTS.md; nothing is trained or packed."""
+    model = tmp_path / "fama_import"
+    shutil.copytree(tiny_exp, model)
+    shutil.copy(corpus[2], model / "bpe.model")
+    rel = make_releases(tmp_path / "releases")
+    recipe = full_recipe_copy(tmp_path, {"FLEURS": rel["fleurs"]})
+    done = bash("run.sh", "--decode_model", model, "--decode_config", "conf/decode_a.yaml",
+                "--inference_args", "--beam_size 1", "--local_data_opts", "--test_sets test_fleurs_en_it",
+                "--inference_nj", "1", "--", "--nj", "1", cwd=recipe, env={"FAMA_BACKEND": "local"})
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    decodes = model / "decode_decode_a_model_beam_size1"
+    for task in ("asr", "st"):
+        assert len(read_table(decodes / f"test_fleurs_en_it_{task}" / "text")) == 3
+    made = yaml.safe_load((decodes / "test_fleurs_en_it_st" / ".done").read_text())
+    assert made["decoding"]["beam_size"] == 1 and made["decoding"]["ctc_weight"] == 0.2
+    assert "| test_fleurs_en_it | ST | en-it | BLEU" in (model / "RESULTS.md").read_text()
+    assert "(../fama_import/RESULTS.md)" in (recipe / "RESULTS.md").read_text()
+    assert not (recipe / "dump" / "raw" / "train_asr").exists() and not list(model.glob("*.zip"))

@@ -4,7 +4,7 @@
       [--timing exp/fama_small/timing.txt] [--command "./run.sh ..."]      -> exp/fama_small/RESULTS.md
   python -m fama_espnet.bin.results --index RESULTS.md --exp_root exp       -> RESULTS.md
 
-An experiment's decodes live at <exp_dir>/<model dir>/<inference tag>/<set>_<task>/
+An experiment's decodes live at <model dir>/<inference tag>/<set>_<task>/ under <exp_dir>
 (scores.yaml from bin.score, .done from bin.decode); each (model dir, inference tag)
 is one table, headed by the decoding options it was made with. The index links every
 experiment's RESULTS.md under --exp_root and repeats its tables.
@@ -97,7 +97,7 @@ def experiment_tables(exp_dir: Path, link_root: Path) -> List[str]:
     inference tag); paths shown relative to link_root."""
     lines, link_root = [], Path(link_root).resolve()
     # Resolved: a step dir that is a link to another (an ASR-only model) is listed once.
-    for tag_dir in sorted({f.parent.parent.resolve() for f in Path(exp_dir).glob("*/*/*/scores.yaml")}):
+    for tag_dir in sorted({f.parent.parent.resolve() for f in Path(exp_dir).rglob("scores.yaml")}):
         decodes = sorted(tag_dir.glob("*/scores.yaml"))
         made = provenance.recorded(decodes[0].parent) or {}
         options = made.get("decoding", {})

@@ -10,14 +10,23 @@ log() { echo -e "$(date '+%Y-%m-%dT%H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; 
 
 # ---- options (override with --name value; see utils/parse_options.sh)
 stage=1                 # first stage to run
-stop_stage=12           # last stage to run
+stop_stage=13           # last stage to run (13, the Hub upload, runs only with --skip_upload_hf false)
+skip_data_prep=false    # skip stages 1-5
+skip_train=false        # skip stages 6-9 (and the training sets in 2-5: evaluate a given --decode_model)
+skip_eval=false         # skip stages 10-11
+skip_packing=false      # skip stage 12
+skip_upload_hf=true     # skip stage 13 (push the packed model and its model card to --hf_repo)
+hf_repo=""              # Hugging Face Hub repo of stage 13, e.g. my-org/fama-small-ft
 ngpu=0                  # GPUs per training job (0: CPU)
 nj=2                    # parallel jobs for data preparation
 inference_nj=2          # parallel decoding jobs
-inference_ngpu=0        # GPUs per decoding job (0: CPU)
+gpu_inference=auto      # decode on a GPU per job: true, false, auto (when nvidia-smi lists one)
 decode_batch_seconds=200 # padded audio seconds per batched beam search
 inference_model=model.pth # model file of the step's exp dir to decode and pack
-inference_tag=""        # decodes go to <step exp dir>/<tag>; default decode_<config>_<model> (ESPnet's)
+inference_tag=""        # decodes go to <model dir>/<tag>; default decode_<config>_<model><args> (ESPnet's)
+inference_args=""       # decoding options over --decode_config, e.g. "--beam_size 10 --ctc_weight 0.2"
+decode_model=""         # what stages 10-12 decode: default the step-2 model; or an exp dir, a .pth in
+                        # one, an imported FAMA dir, a packed .zip, a Hugging Face Hub repo id
 local_data_opts=""      # options for local/data.sh
 train_set=train
 valid_set=dev
@@ -51,9 +60,35 @@ timing=${expdir}/timing.txt
 echo "# $(date '+%Y-%m-%d %H:%M') stages ${stage}-${stop_stage}" >> "${timing}"
 stage_start() { t0=$(date +%s); log "Stage $1: $2"; }
 stage_end() { echo "stage $1 ($2): $(( $(date +%s) - t0 )) s" >> "${timing}"; }
-run_stage() { [ "${stage}" -le "$1" ] && [ "${stop_stage}" -ge "$1" ]; }
+skipped() {  # STAGE: is it switched off by a --skip_* option (ESPnet's names)
+  case $1 in
+    1 | 2 | 3 | 4 | 5) ${skip_data_prep} ;; 6 | 7 | 8 | 9) ${skip_train} ;; 10 | 11) ${skip_eval} ;;
+    12) ${skip_packing} ;; 13) ${skip_upload_hf} ;; *) false ;;
+  esac
+}
+run_stage() { [ "${stage}" -le "$1" ] && [ "${stop_stage}" -ge "$1" ] && ! skipped "$1"; }
 
-[ -n "${inference_tag}" ] || inference_tag="decode_$(basename "${decode_config}" .yaml)_$(basename "${inference_model}" .pth)"
+# ---- what stages 10-12 decode and pack, and where its decodes go (under the model's own dir)
+if [ -z "${decode_model}" ]; then
+  model=${step2_dir}/${inference_model} model_dir=${step2_dir}
+elif [ -d "${decode_model}" ]; then
+  model=${decode_model} model_dir=${decode_model}
+  [ -f "${decode_model}/${inference_model}" ] && model=${decode_model}/${inference_model}
+elif [ -f "${decode_model}" ] && [[ ${decode_model} == *.pth ]]; then
+  model=${decode_model} model_dir=$(dirname "${decode_model}")
+else  # a packed zip or a Hub repo id: its decodes go in the experiment dir
+  model=${decode_model} model_dir=${expdir}/$(basename "${decode_model}" .zip)
+  [ -f "${decode_model}" ] || model_dir=${expdir}/hf_${decode_model//\//_}
+fi
+args_tag=$(echo "${inference_args}" | sed -e "s/--/_/g" -e "s/[ |=/]//g")
+[ -n "${inference_tag}" ] || inference_tag="decode_$(basename "${decode_config}" .yaml)_$(basename "${model}" | sed "s/\.[^.]*$//")${args_tag}"
+decode_root=${model_dir}/${inference_tag}
+if [ "${gpu_inference}" = auto ]; then
+  gpu_inference=false; nvidia-smi -L 2>/dev/null | grep -q GPU && gpu_inference=true
+fi
+inference_ngpu=0; ${gpu_inference} && inference_ngpu=1
+# Evaluating a given model: only the test sets are prepared.
+data_sets="${train_set} ${valid_set} ${test_sets}"; ${skip_train} && data_sets=${test_sets}
 
 data_args() {  # data_args DIR NAME... -> ESPnet --{train,valid}_data_path_and_name_and_type
   # Formatted dirs hold audio files or fairseq manifest entries (slices, zipped .npy fbank
@@ -103,21 +138,21 @@ fi
 if run_stage 2; then
   stage_start 2 "audio formatting (16 kHz mono) and validation"
   # Imported dirs (they record their speech format) are read in place: checked, tables copied.
-  for x in ${train_set} ${valid_set} ${test_sets}; do
+  for x in ${data_sets}; do
     python -m fama_espnet.bin.format_data --src "data/${x}" --dst "${dumpdir}/raw/${x}" --nj "${nj}" \
       --languages ${languages}
   done
   stage_end 2 "format"
 fi
 
-if run_stage 3; then
+if run_stage 3 && ! ${skip_train}; then
   stage_start 3 "filtering the training set (max ${max_wav_duration} s, empty text)"
   python -m fama_espnet.bin.filter_data --src "${dumpdir}/raw/${train_set}" --dst "${train_data}" \
     --max_seconds "${max_wav_duration}"
   stage_end 3 "filter"
 fi
 
-if run_stage 4; then
+if run_stage 4 && ! ${skip_train}; then
   stage_start 4 "sentencepiece (${nbpe} units) with the language tags"
   # Made from the options (a recipe whose steps have other training sets shares one vocabulary);
   # a token list installed by prepare_token_list (a given sentencepiece model) is kept.
@@ -137,8 +172,10 @@ fi
 
 if run_stage 5; then
   stage_start 5 "statistics"
-  for x in ${train_set}_filtered ${valid_set} ${test_sets}; do
-    python -m fama_espnet.bin.data_stats --data "${dumpdir}/raw/${x}" --bpemodel "${token_dir}/bpe.model"
+  stats_sets="${train_set}_filtered ${valid_set} ${test_sets}"; ${skip_train} && stats_sets=${test_sets}
+  for x in ${stats_sets}; do
+    python -m fama_espnet.bin.data_stats --data "${dumpdir}/raw/${x}" \
+      $([ -f "${token_dir}/bpe.model" ] && echo --bpemodel "${token_dir}/bpe.model")
   done
   stage_end 5 "stats"
 fi
@@ -170,20 +207,17 @@ if run_stage 9; then
   stage_end 9 "step-2 average"
 fi
 
-# The step whose model stages 10-12 decode and pack.
-model_dir=${step2_dir}
-decode_root=${model_dir}/${inference_tag}
-
 if run_stage 10; then
-  stage_start 10 "decoding ${test_sets} (${decode_tasks}) with ${decode_config} -> ${decode_root}"
+  stage_start 10 "decoding ${test_sets} (${decode_tasks}) with ${decode_config} ${inference_args} -> ${decode_root}"
   device=cpu; [ "${inference_ngpu}" -gt 0 ] && device=cuda
   for x in ${test_sets}; do
     data="${dumpdir}/raw/${x}"
     for task in ${decode_tasks}; do
       if [ "${task}" = st ] && [ ! -f "${data}/text_tgt" ]; then continue; fi
       out="${decode_root}/${x}_${task}"
-      decode=(python -m fama_espnet.bin.decode --model "${model_dir}/${inference_model}" --task "${task}"
-        --config "${decode_config}" --batch_seconds "${decode_batch_seconds}" --device "${device}")
+      # shellcheck disable=SC2206
+      decode=(python -m fama_espnet.bin.decode --model "${model}" --task "${task}" --config "${decode_config}"
+        --batch_seconds "${decode_batch_seconds}" --device "${device}" ${inference_args})
       # Current (same model file, data and decoding options): skipped; anything else decodes again.
       if "${decode[@]}" --data "${data}" --output "${out}" --check; then log "${out} is current"; continue; fi
       python -m fama_espnet.bin.split_data --src "${data}" --nj "${inference_nj}" --outdir "${data}/split${inference_nj}"
@@ -211,10 +245,19 @@ fi
 
 if run_stage 12; then
   stage_start 12 "packing ${expdir}/${model_name}.zip"
-  python -m fama_espnet.bin.pack --config "${model_dir}/config.yaml" --model_file "${model_dir}/${inference_model}" \
+  [[ ${model} == *.pth ]] || { log "--decode_model ${decode_model} is packed already"; exit 0; }
+  python -m fama_espnet.bin.pack --config "${model_dir}/config.yaml" --model_file "${model}" \
     --outpath "${expdir}/${model_name}.zip" --option "${expdir}/RESULTS.md"
   python -c "from fama_espnet.inference import FamaSpeech2Text as S; S.from_pretrained('${expdir}/${model_name}.zip')" \
     && log "the packed model loads"
   stage_end 12 "packing"
+fi
+
+if run_stage 13; then
+  stage_start 13 "uploading ${expdir}/${model_name}.zip to the Hugging Face Hub: ${hf_repo}"
+  [ -n "${hf_repo}" ] || { log "--hf_repo is needed to upload (e.g. --hf_repo my-org/fama-small-ft)"; exit 1; }
+  python -m fama_espnet.bin.upload_hf --zip "${expdir}/${model_name}.zip" --results "${expdir}/RESULTS.md" \
+    --hf_repo "${hf_repo}"
+  stage_end 13 "upload"
 fi
 log "Successfully finished stages ${stage}-${stop_stage}"

@@ -5,7 +5,8 @@
 #   ./run.sh --model_size small|medium [--ngpu 8] [--num_nodes 2] [--stage N --stop_stage M]
 #   ./run.sh --finetune_from exp/fama_small --finetune_task asr|st --train_set my_train \
 #       --valid_set my_dev --test_sets "my_test"
-#   ./run.sh ... -- [fama.sh options, e.g. --inference_nj 32]
+#   ./run.sh --decode_model exp/fama_small   # score a model (imported, trained, zip, Hub id) on the test sets
+#   ./run.sh ... -- [fama.sh options, e.g. --decode_batch_seconds 400]
 #
 # Step 1 (ASR) trains on data/train_asr, step 2 (ASR + ST) on data/train_st, each with its
 # own validation set; fama.sh takes one training set per call, so this script calls it per
@@ -17,7 +18,19 @@ all_args="$*"
 
 model_size=small        # small | medium: conf/train_fama_${model_size}{_asr,}.yaml
 stage=1                 # first fama.sh stage to run
-stop_stage=12           # last fama.sh stage to run
+stop_stage=13           # last fama.sh stage to run (13: Hub upload, with --skip_upload_hf false)
+skip_data_prep=false    # ESPnet's skip options: stages 1-5
+skip_train=false        # 6-9 (true with --decode_model)
+skip_eval=false         # 10-11
+skip_packing=false      # 12
+skip_upload_hf=true     # 13: push the packed model and a model card to --hf_repo
+hf_repo=""              # e.g. my-org/fama-small-it-ft
+decode_model=""         # evaluate this model instead of training one: an imported FAMA dir, an exp dir,
+                        # a packed .zip or a Hub repo id; its decodes and RESULTS.md go under its dir
+inference_args=""       # decoding options over --decode_config, e.g. "--beam_size 10 --ctc_weight 0.2"
+inference_tag=""        # name of the decode folder (default: decode_<config>_<model><args>)
+inference_nj=8          # decoding jobs (one GPU each when there are GPUs)
+gpu_inference=auto      # true, false, auto: GPUs when nvidia-smi lists one
 ngpu=1                  # GPUs per node (0: CPU)
 num_nodes=1             # nodes; > 1 needs the Slurm backend (srun + ESPnet's --dist_launcher slurm)
 keep_batch=true         # rescale batch_bins/accum_grad to ngpu x num_nodes GPUs, same update (train_config.py)
@@ -74,6 +87,7 @@ case "${finetune_task}" in asr | st) ;; *) die "--finetune_task is asr or st, no
 [[ "${ngpu}" =~ ^[0-9]+$ ]] || die "--ngpu takes a number, not '${ngpu}'"
 [[ "${num_nodes}" =~ ^[1-9][0-9]*$ ]] || die "--num_nodes takes a number >= 1, not '${num_nodes}'"
 gpus=$((ngpu > 0 ? ngpu * num_nodes : 1))
+expdir_given=${expdir}
 if [ -z "${finetune_from}" ]; then
   expdir=${expdir:-exp/fama_${model_size}}
 else
@@ -94,7 +108,10 @@ if [ "${num_nodes}" -gt 1 ]; then
   # a fresh file per launch, on the file system all nodes share.
   dist_args() { echo "--dist_launcher slurm --dist_init_method file://$(pwd)/${expdir}/.dist_init.$1.${launch}"; }
 fi
-common=(--ngpu "${ngpu}" --train_cmd "${train_cmd}" --decode_cmd "${decode_cmd}")
+common=(--ngpu "${ngpu}" --train_cmd "${train_cmd}" --decode_cmd "${decode_cmd}"
+  --skip_data_prep "${skip_data_prep}" --skip_eval "${skip_eval}" --skip_packing "${skip_packing}"
+  --skip_upload_hf "${skip_upload_hf}" --hf_repo "${hf_repo}" --inference_args "${inference_args}"
+  --inference_tag "${inference_tag}" --inference_nj "${inference_nj}" --gpu_inference "${gpu_inference}")
 
 derive() {  # CONFIG OUT [make_train_config options]: the run's config (rescaled batch)
   local config=$1 out=$2
@@ -105,6 +122,17 @@ derive() {  # CONFIG OUT [make_train_config options]: the run's config (rescaled
     run python -m fama_espnet.bin.make_train_config --config "${config}" --out "${out}" "$@"
   fi
 }
+
+if [ -n "${decode_model}" ]; then
+  # ---- evaluating a given model: the test sets only (stages 1-2, 5), decoding, scoring
+  if [ -d "${decode_model}" ]; then expdir=${expdir_given:-${decode_model}}; fi
+  common+=(--expdir "${expdir}" --decode_config "${decode_config}" --decode_model "${decode_model}"
+    --skip_train true --skip_packing true --results_command "$0 ${all_args}")
+  local_data_opts="--steps none ${local_data_opts}"  # test sets only, unless asked otherwise
+  fama 1 1 --local_data_opts "${local_data_opts}" --test_sets ""
+  fama 2 13 --test_sets "$(resolve_tests)"
+  exit 0
+fi
 
 if [ -z "${finetune_from}" ]; then
   # ---- FAMA from scratch: FBK's two steps
@@ -119,6 +147,7 @@ if [ -z "${finetune_from}" ]; then
   if [ -n "${bpemodel}" ] && span 4 4 >/dev/null; then
     run python -m fama_espnet.bin.prepare_token_list --spm_model "${bpemodel}" --outdir data/token_list
   fi
+  common+=(--skip_train "${skip_train}")
   common+=(--expdir "${expdir}" --nbpe "${nbpe}" --avg_num "${avg_num}" --decode_config "${decode_config}"
     --step1_config "${step1_config}" --step2_config "${step2_config}" --model_name "fama_${model_size}"
     --local_data_opts "${local_data_opts}" --results_command "$0 ${all_args}")

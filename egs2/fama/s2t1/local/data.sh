@@ -12,13 +12,14 @@
 # (exit 1). A rerun skips finished dirs (.done); remove a dir to rebuild it.
 set -euo pipefail
 
-steps="1 2"       # training and validation data of these FAMA steps ("": none)
+steps="1 2"       # training and validation data of these FAMA steps ("" or none: none)
 test_sets=auto    # auto: every test set whose corpus db.sh gives; or names from ALL_TESTS; "": none
 help_message="Usage: $0 [--steps '1 2'] [--test_sets auto|'test_commonvoice_en ...'|'']"
 
 . ./path.sh
 . ./db.sh
 . utils/parse_options.sh
+[ "${steps}" = none ] && steps=""  # a word that survives an unquoted --local_data_opts
 # A db.sh that leaves a variable out means the same as an empty one.
 for v in FAMA_DATA FAMA_AUDIO_ROOT COMMONVOICE_EN COMMONVOICE_IT LIBRISPEECH MLS_EN MLS_IT VOXPOPULI FLEURS \
   COVOST2 COVOST2_CLIPS_IT; do
