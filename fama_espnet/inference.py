@@ -234,7 +234,8 @@ class FamaSpeech2Text:
         return Result(self.tokenizer.tokens2text(tokens), tokens, ids, float(hyp.score) / length)
 
     @torch.no_grad()
-    def transcribe(self, audio: Union[str, Path, np.ndarray, torch.Tensor], tgt_lang: str, fs: int = 16000,
+    def transcribe(self, audio: Union[str, Path, np.ndarray, torch.Tensor], tgt_lang: str,
+                   fs: int = speech_format.SAMPLE_RATE,
                    src_lang: Optional[str] = None, vad=None, batch_seconds: float = 200.0,
                    progress: bool = False) -> list:
         """Audio of any length (a file path, read in blocks, or a waveform at `fs` Hz) ->
@@ -255,7 +256,8 @@ class FamaSpeech2Text:
             waves = [source.read(p.start, p.end) for p in batch]
             best = [nbest[0] if nbest else None for nbest in self.batch_decode(waves, [tgt_lang] * len(batch))]
             hyps = [(r.tokens, r.token_ids) if r else ([], []) for r in best]
-            words = (longform.align_batch(self.model, self.model_inputs(waves), [len(w) / 16000 for w in waves],
+            seconds = [len(w) / speech_format.SAMPLE_RATE for w in waves]
+            words = (longform.align_batch(self.model, self.model_inputs(waves), seconds,
                                           self.model.lang_ids[tgt_lang], hyps, [p.start for p in batch],
                                           [(p.speech_start, p.speech_end) for p in batch])
                      if asr else [None] * len(batch))

@@ -13,8 +13,8 @@ Identities. A file is its resolved path, size and modification time, so a retrai
 re-averaged model.pth differs; a config is its path and the digest of its text (a
 recipe may rewrite it unchanged). A dir our stages made is the digest of its own `.done`,
 which holds its inputs' identities in turn: a change anywhere upstream shows
-downstream. Any other dir (a user's Kaldi dir) is the digest of its files' names,
-sizes and modification times.
+downstream. Any other dir (a user's Kaldi dir) is the digest of its files' names and
+contents (tables only: a data prep that rewrites them unchanged changes nothing).
 """
 import hashlib
 from pathlib import Path
@@ -48,8 +48,10 @@ def dir_identity(path: Union[str, Path]) -> str:
     if done.is_file():
         digest = hashlib.sha1(done.read_bytes()).hexdigest()[:16]
     else:
-        listing = sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in p.iterdir() if f.is_file())
-        digest = hashlib.sha1(repr(listing).encode()).hexdigest()[:16]
+        h = hashlib.sha1()
+        for f in sorted(f for f in p.iterdir() if f.is_file()):
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        digest = h.hexdigest()[:16]
     return f"{p} ({digest})"
 
 

@@ -294,7 +294,7 @@ def test_run_sh_finetunes_for_asr_end_to_end(corpus, tiny_exp, tmp_path):
     log = (exp / "s2t_step1" / "train.log").read_text()
     assert f"Loading pretrained params from {model}/model.pth" in log
     assert (exp / "s2t_step2").resolve() == (exp / "s2t_step1").resolve()
-    decodes = exp / "s2t_step1" / "decode_decode_model"
+    decodes = exp / "s2t_step1" / "decode_model"
     assert len(read_table(decodes / "my_test_asr" / "text")) == 12
     assert not (decodes / "my_test_st").exists()
     assert "| my_test | ASR | en | WER" in (recipe / "RESULTS.md").read_text()
@@ -389,7 +389,7 @@ def test_real_recipe_end_to_end_from_fbk_manifests(corpus, tmp_path):
         (exp / "s2t_step2" / "train.log").read_text()
     # The FLEURS en->it test set, waveforms from its release layout, decoded by that model.
     assert (recipe / "dump" / "raw" / "test_fleurs_en_it" / "feats_type").read_text().strip() == "waveform"
-    first = exp / "s2t_step2" / "decode_decode_a_model"
+    first = exp / "s2t_step2" / "decode_a_model"
     for task in ("asr", "st"):
         assert len(read_table(first / f"test_fleurs_en_it_{task}" / "text")) == 3
     results, index = (exp / "RESULTS.md").read_text(), (recipe / "RESULTS.md").read_text()
@@ -404,12 +404,12 @@ def test_real_recipe_end_to_end_from_fbk_manifests(corpus, tmp_path):
                  *tail, cwd=recipe, env=env)
     assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
     assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
-    second = exp / "s2t_step2" / "decode_decode_b_model"
+    second = exp / "s2t_step2" / "decode_b_model"
     assert len(read_table(second / "test_fleurs_en_it_st" / "text")) == 3
     index = (recipe / "RESULTS.md").read_text()
     results = (exp / "RESULTS.md").read_text()
-    assert "### s2t_step2/decode_decode_a_model" in results and "### s2t_step2/decode_decode_b_model" in results
-    assert "### exp/fama_small/s2t_step2/decode_decode_a_model" in index and "decode_decode_b_model" in index
+    assert "### s2t_step2/decode_a_model" in results and "### s2t_step2/decode_b_model" in results
+    assert "### exp/fama_small/s2t_step2/decode_a_model" in index and "decode_b_model" in index
 
 
 def test_run_sh_scores_a_given_model(corpus, tiny_exp, tmp_path):
@@ -425,7 +425,7 @@ def test_run_sh_scores_a_given_model(corpus, tiny_exp, tmp_path):
                 "--inference_args", "--beam_size 1", "--local_data_opts", "--test_sets test_fleurs_en_it",
                 "--inference_nj", "1", "--", "--nj", "1", cwd=recipe, env={"FAMA_BACKEND": "local"})
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    decodes = model / "decode_decode_a_model_beam_size1"
+    decodes = model / "decode_a_model_beam_size1"
     for task in ("asr", "st"):
         assert len(read_table(decodes / f"test_fleurs_en_it_{task}" / "text")) == 3
     made = yaml.safe_load((decodes / "test_fleurs_en_it_st" / ".done").read_text())

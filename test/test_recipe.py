@@ -52,11 +52,11 @@ def test_every_stage_then_rerun_skips(tmp_path):
                 "| test | ST | it-en | BLEU", "| test | ST | all | BLEU"):
         assert row in results and row in index, row
     assert "![loss]" in results and "Wall time per stage" in results
-    assert "[exp](exp/RESULTS.md)" in index and "### exp/s2t_step2/decode_decode_model" in index
+    assert "[exp](exp/RESULTS.md)" in index and "### exp/s2t_step2/decode_model" in index
     assert (recipe / "exp" / "fama_mini.zip").exists()
     assert (recipe / "dump" / "raw" / "train" / "format_report.txt").exists()
     assert (recipe / "dump" / "raw" / "train_filtered" / "filter_report.txt").exists()
-    decodes = recipe / "exp" / "s2t_step2" / "decode_decode_model"
+    decodes = recipe / "exp" / "s2t_step2" / "decode_model"
     hyps = (decodes / "test_st" / "text").read_bytes()
 
     again = run(recipe, *opts, "--stage", "1", "--stop_stage", "10")

@@ -49,7 +49,7 @@ def main(argv=None) -> None:
         raise SystemExit(f"{a.exp_dir}: no <N>epoch.pth checkpoints to average")
     made_from = {"checkpoints": [provenance.file_identity(p) for p in paths]}
     if provenance.is_current_file(a.output, made_from):
-        print(f"{a.output} is current (the average of {[p.name for p in paths]})")
+        print(f"{a.output} is already the average of {[p.name for p in paths]}")
         return
     tmp = a.output.with_name(a.output.name + ".tmp")
     torch.save(average(paths), tmp)

@@ -139,11 +139,36 @@ def write_experiment(exp_dir: Path, train_dirs: List[Path], timing: Path, comman
     return out
 
 
+# Under exp_root: experiments elsewhere (a given model's own dir) the index also lists.
+ELSEWHERE = ".experiments_elsewhere"
+
+
+def experiments(index: Path, exp_root: Path) -> List[Path]:
+    """exp_root itself and its subdirs with a RESULTS.md, and the dirs listed in
+    exp_root/ELSEWHERE that still have one; never the index itself."""
+    listed = exp_root / ELSEWHERE
+    elsewhere = [Path(x) for x in listed.read_text().split("\n") if x] if listed.is_file() else []
+    found = {p.parent.resolve() for p in [exp_root / RESULTS, *exp_root.glob(f"*/{RESULTS}"),
+                                          *(e / RESULTS for e in elsewhere)] if p.is_file()}
+    return sorted(e for e in found if (e / RESULTS).resolve() != index.resolve())
+
+
+def remember(exp_dir: Path, exp_root: Path) -> None:
+    """Lists an experiment outside exp_root in exp_root/ELSEWHERE (once)."""
+    exp_dir, listed = exp_dir.resolve(), exp_root / ELSEWHERE
+    if exp_dir.is_relative_to(exp_root.resolve()):
+        return
+    known = listed.read_text().split("\n") if listed.is_file() else []
+    if str(exp_dir) not in known:
+        exp_root.mkdir(parents=True, exist_ok=True)
+        write_text(listed, "\n".join([k for k in known if k] + [str(exp_dir)]) + "\n")
+
+
 def write_index(index: Path, exp_root: Path, command: str = "./run.sh") -> None:
-    experiments = sorted(p.parent for p in [exp_root / RESULTS, *exp_root.glob(f"*/{RESULTS}")] if p.is_file())
+    index = index.resolve()
     lines = ["# Results", "", "Every experiment of this recipe; each links its own RESULTS.md (command, "
              "machine, wall times, training curves).", "", *environment(command)]
-    for e in experiments:
+    for e in experiments(index, exp_root):
         lines += [f"## [{os.path.relpath(e, index.parent)}]({os.path.relpath(e / RESULTS, index.parent)})", ""]
         lines += experiment_tables(e, index.parent)
     write_text(index, "\n".join(lines) + "\n")
@@ -160,6 +185,7 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     if a.exp_dir:
         print(f"results: {write_experiment(a.exp_dir, a.train_dirs, a.timing, a.command)}")
+        remember(a.exp_dir, a.exp_root)
     if a.index:
         write_index(a.index, a.exp_root, a.command)
         print(f"results: {a.index}")

@@ -23,7 +23,7 @@ inference_nj=2          # parallel decoding jobs
 gpu_inference=auto      # decode on a GPU per job: true, false, auto (when nvidia-smi lists one)
 decode_batch_seconds=200 # padded audio seconds per batched beam search
 inference_model=model.pth # model file of the step's exp dir to decode and pack
-inference_tag=""        # decodes go to <model dir>/<tag>; default decode_<config>_<model><args> (ESPnet's)
+inference_tag=""        # decodes go to <model dir>/<tag>; default <config>_<model><args> (ESPnet's)
 inference_args=""       # decoding options over --decode_config, e.g. "--beam_size 10 --ctc_weight 0.2"
 decode_model=""         # what stages 10-12 decode: default the step-2 model; or an exp dir, a .pth in
                         # one, an imported FAMA dir, a packed .zip, a Hugging Face Hub repo id
@@ -60,6 +60,10 @@ timing=${expdir}/timing.txt
 echo "# $(date '+%Y-%m-%d %H:%M') stages ${stage}-${stop_stage}" >> "${timing}"
 stage_start() { t0=$(date +%s); log "Stage $1: $2"; }
 stage_end() { echo "stage $1 ($2): $(( $(date +%s) - t0 )) s" >> "${timing}"; }
+for v in skip_data_prep skip_train skip_eval skip_packing skip_upload_hf; do
+  case ${!v} in true | false) ;; *) echo "$0: --${v} takes true or false, not '${!v}'" >&2; exit 1 ;; esac
+done
+case ${gpu_inference} in true | false | auto) ;; *) echo "$0: --gpu_inference takes true, false or auto" >&2; exit 1 ;; esac
 skipped() {  # STAGE: is it switched off by a --skip_* option (ESPnet's names)
   case $1 in
     1 | 2 | 3 | 4 | 5) ${skip_data_prep} ;; 6 | 7 | 8 | 9) ${skip_train} ;; 10 | 11) ${skip_eval} ;;
@@ -81,8 +85,11 @@ else  # a packed zip or a Hub repo id: its decodes go in the experiment dir
   [ -f "${decode_model}" ] || model_dir=${expdir}/hf_${decode_model//\//_}
 fi
 args_tag=$(echo "${inference_args}" | sed -e "s/--/_/g" -e "s/[ |=/]//g")
-[ -n "${inference_tag}" ] || inference_tag="decode_$(basename "${decode_config}" .yaml)_$(basename "${model}" | sed "s/\.[^.]*$//")${args_tag}"
+[ -n "${inference_tag}" ] || inference_tag="$(basename "${decode_config}" .yaml)_$(basename "${model}" | sed "s/\.[^.]*$//")${args_tag}"
 decode_root=${model_dir}/${inference_tag}
+# The experiment whose RESULTS.md reports these decodes: expdir, or the given model's own dir.
+results_dir=${expdir}
+case "$(realpath -m "${model_dir}")/" in "$(realpath -m "${expdir}")"/*) ;; *) results_dir=${model_dir} ;; esac
 if [ "${gpu_inference}" = auto ]; then
   gpu_inference=false; nvidia-smi -L 2>/dev/null | grep -q GPU && gpu_inference=true
 fi
@@ -105,8 +112,9 @@ data_args() {  # data_args DIR NAME... -> ESPnet --{train,valid}_data_path_and_n
 
 train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS [INIT_MODEL]
   local out=$1 config=$2 names=$3 extra=$4 rc=0
+  # A launch's own rendezvous file (multi-node) is not what the model is made from.
   local made=(--out "${out}" --stage "training ${out}" --config config="${config}" --dir train="${train_data}"
-    --dir valid="${dumpdir}/raw/${valid_set}" --value args="${extra}")
+    --dir valid="${dumpdir}/raw/${valid_set}" --value args="$(echo "${extra}" | sed -E 's/--dist_init_method +[^ ]+//')")
   [ -z "${5:-}" ] || made+=(--file init="$5")
   python -m fama_espnet.bin.made_from "${made[@]}" || rc=$?
   case ${rc} in
@@ -220,9 +228,11 @@ if run_stage 10; then
         --batch_seconds "${decode_batch_seconds}" --device "${device}" ${inference_args})
       # Current (same model file, data and decoding options): skipped; anything else decodes again.
       if "${decode[@]}" --data "${data}" --output "${out}" --check; then log "${out} is current"; continue; fi
-      python -m fama_espnet.bin.split_data --src "${data}" --nj "${inference_nj}" --outdir "${data}/split${inference_nj}"
-      ${decode_cmd} --gpu "${inference_ngpu}" JOB=1:"${inference_nj}" "${out}/logdir/decode.JOB.log" \
-        "${decode[@]}" --data "${data}/split${inference_nj}/JOB" --output "${out}/logdir/output.JOB"
+      n=$(wc -l < "${data}/wav.scp"); nj=$((inference_nj < n ? inference_nj : n))
+      python -m fama_espnet.bin.split_data --src "${data}" --nj "${nj}" --outdir "${data}/split${nj}"
+      rm -rf "${out}/logdir"  # parts of an earlier run (another nj) are not merged
+      ${decode_cmd} --gpu "${inference_ngpu}" JOB=1:"${nj}" "${out}/logdir/decode.JOB.log" \
+        "${decode[@]}" --data "${data}/split${nj}/JOB" --output "${out}/logdir/output.JOB"
       python -m fama_espnet.bin.merge_decodes --parts "${out}"/logdir/output.* --data "${data}" --output "${out}"
     done
   done
@@ -230,7 +240,7 @@ if run_stage 10; then
 fi
 
 if run_stage 11; then
-  stage_start 11 "scoring: WER (ASR), BLEU and chrF (ST) -> ${expdir}/RESULTS.md, RESULTS.md"
+  stage_start 11 "scoring: WER (ASR), BLEU and chrF (ST) -> ${results_dir}/RESULTS.md, RESULTS.md"
   for x in ${test_sets}; do
     for task in ${decode_tasks}; do
       out="${decode_root}/${x}_${task}"
@@ -238,16 +248,19 @@ if run_stage 11; then
         --decode_dir "${out}"
     done
   done
-  python -m fama_espnet.bin.results --exp_dir "${expdir}" --train_dirs "${step1_dir}" "${step2_dir}" \
-    --timing "${timing}" --command "${results_command}" --index RESULTS.md --exp_root "$(dirname "${expdir}")"
+  python -m fama_espnet.bin.results --exp_dir "${results_dir}" --train_dirs "${step1_dir}" "${step2_dir}" \
+    --timing "${timing}" --command "${results_command}" --index RESULTS.md --exp_root exp
   stage_end 11 "scoring"
 fi
 
 if run_stage 12; then
   stage_start 12 "packing ${expdir}/${model_name}.zip"
-  [[ ${model} == *.pth ]] || { log "--decode_model ${decode_model} is packed already"; exit 0; }
+fi
+if run_stage 12 && [[ ${model} != *.pth ]]; then
+  log "--decode_model ${decode_model} is packed already"
+elif run_stage 12; then
   python -m fama_espnet.bin.pack --config "${model_dir}/config.yaml" --model_file "${model}" \
-    --outpath "${expdir}/${model_name}.zip" --option "${expdir}/RESULTS.md"
+    --outpath "${expdir}/${model_name}.zip" --option "${results_dir}/RESULTS.md"
   python -c "from fama_espnet.inference import FamaSpeech2Text as S; S.from_pretrained('${expdir}/${model_name}.zip')" \
     && log "the packed model loads"
   stage_end 12 "packing"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FAMA on the real corpora (FBK-fairseq fbk_works/FAMA.md), or fine-tuning a FAMA model on
-# your own data. README.md has the details; the stages are fama.sh's (1-12).
+# your own data, or scoring a FAMA model. README.md has the details; the stages are fama.sh's (1-13).
 #
 #   ./run.sh --model_size small|medium [--ngpu 8] [--num_nodes 2] [--stage N --stop_stage M]
 #   ./run.sh --finetune_from exp/fama_small --finetune_task asr|st --train_set my_train \
@@ -11,7 +11,7 @@
 # Step 1 (ASR) trains on data/train_asr, step 2 (ASR + ST) on data/train_st, each with its
 # own validation set; fama.sh takes one training set per call, so this script calls it per
 # step: data of both steps first (stages 1-5), then step 1 (6-7), then step 2 and
-# evaluation (8-12).
+# evaluation (8-12; 13 uploads to the Hub when asked).
 set -euo pipefail
 cd "$(dirname "$0")"
 all_args="$*"

@@ -9,7 +9,8 @@
 #                     manifests), dev_st_covost2-it_en, dev_st_fleurs-en_it
 #   data/test_*       test sets from each corpus's own release (fama_espnet.bin.prepare_test_set)
 # Every corpus that the asked-for sets need and db.sh does not give is named in one message
-# (exit 1). A rerun skips finished dirs (.done); remove a dir to rebuild it.
+# (exit 1). A rerun skips dirs made with the same options and refuses, naming what differs,
+# one made with others; remove a dir to rebuild it.
 set -euo pipefail
 
 steps="1 2"       # training and validation data of these FAMA steps ("" or none: none)
