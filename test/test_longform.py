@@ -149,9 +149,9 @@ def model_exp(request):
 def test_silence_noise_and_short_audio(model_exp):
     from fama_espnet.inference import FamaSpeech2Text
 
-    s2t = FamaSpeech2Text.from_pretrained(model_exp, max_len=12)
-    assert s2t.transcribe(np.zeros(16000 * 20, np.float32), "en") == []
-    noise = np.random.default_rng(0).normal(0, 0.05, 16000 * 20).astype(np.float32)
+    s2t = FamaSpeech2Text.from_pretrained(model_exp, max_len=8, beam_size=2)
+    assert s2t.transcribe(np.zeros(16000 * 12, np.float32), "en") == []
+    noise = np.random.default_rng(0).normal(0, 0.05, 16000 * 12).astype(np.float32)
     assert s2t.transcribe(noise, "en") == []
     from fama_espnet.data.tts import speak
 
