@@ -211,7 +211,8 @@ class FastBeamSearch:
         utt = torch.arange(b, device=base.device)
         width = min(FIRST_CANDIDATES_PER_BEAM * self.options.beam_size, n_cand)
         top, order = bound.topk(min(width + 1, n_cand), dim=1)
-        total, pick = self._joint(base, score, ctc, utt, k, order[:, :width]).topk(n_sel, dim=1)
+        joint = self._joint(base, score, ctc, utt, k, order[:, :width])
+        total, pick = joint.topk(n_sel, dim=1)
         flat = order.gather(1, pick)
         if width < n_cand:
             # Every unscored candidate's joint score is <= its bound <= top[:, width].
@@ -219,26 +220,31 @@ class FastBeamSearch:
             open_ = ~((nxt == NEG_INF) | (nxt < total[:, -1]))
             if bool(open_.any()):  # widen for those utterances only
                 u = open_.nonzero().squeeze(1)
-                total[u], flat[u] = self._widen(bound[u], base[u], score[u], ctc, u, k, width)
+                total[u], flat[u] = self._widen(bound[u], base[u], score[u], ctc, u, k, order[u, :width], joint[u])
         return total, flat // vocab, flat % vocab
 
     def _widen(self, bound: Tensor, base: Tensor, score: Tensor, ctc: CTCPrefixScore, utt: Tensor, k: int,
-               width: int) -> Tuple[Tensor, Tensor]:
-        """_select's search past the first chunk, on one full ordering of the bounds.
-        -> (total, flat candidate index) [u, C]."""
-        n_cand = bound.size(1)
-        top, order = bound.sort(dim=1, descending=True, stable=True)
-        top = torch.cat([top, top.new_full((len(utt), 1), NEG_INF)], dim=1)
-        # topk's order among equal bounds may differ from sort's: rescore from the start.
-        joints, scored = [], 0
+               cand: Tensor, joint: Tensor) -> Tuple[Tensor, Tensor]:
+        """_select's search past the first chunk: cand [u, w] are scored (joint [u, w]); score
+        the next best bounds, 3 x w at a time, until the best unscored bound is below the
+        C-th joint score. -> (total, flat candidate index) [u, C]."""
+        n_cand, width = bound.size(1), cand.size(1)
+        unscored = bound.scatter(1, cand, NEG_INF)
         while True:
-            width = min(4 * width, n_cand)
-            joints.append(self._joint(base, score, ctc, utt, k, order[:, scored:width]))
-            scored = width
-            total, pick = torch.cat(joints, dim=1).topk(self.beam.n_candidates, dim=1)
-            nxt = top[:, width]
-            if width >= n_cand or bool(((nxt == NEG_INF) | (nxt < total[:, -1])).all()):
-                return total, order.gather(1, pick)
+            m = min(3 * width, n_cand - width)
+            top, new = unscored.topk(min(m + 1, n_cand), dim=1)
+            # Fewer than m finite unscored bounds: topk may return scored ones again (masked
+            # to -inf); their joint is -inf too, so they fill, never duplicate, the selection.
+            new_joint = self._joint(base, score, ctc, utt, k, new[:, :m]).masked_fill(top[:, :m] == NEG_INF, NEG_INF)
+            cand, joint = torch.cat([cand, new[:, :m]], dim=1), torch.cat([joint, new_joint], dim=1)
+            width += m
+            total, pick = joint.topk(self.beam.n_candidates, dim=1)
+            if width >= n_cand:
+                return total, cand.gather(1, pick)
+            nxt = top[:, m]  # the best bound still unscored
+            if bool(((nxt == NEG_INF) | (nxt < total[:, -1])).all()):
+                return total, cand.gather(1, pick)
+            unscored = unscored.scatter(1, new[:, :m], NEG_INF)
 
     def _joint(self, base: Tensor, score: Tensor, ctc: CTCPrefixScore, utt: Tensor, k: int, cand: Tensor) -> Tensor:
         """Joint scores [u, w] of the flat candidates cand [u, w] (slot * V + token) of the
