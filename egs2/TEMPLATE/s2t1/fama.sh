@@ -227,7 +227,9 @@ if run_stage 10; then
       decode=(python -m fama_espnet.bin.decode --model "${model}" --task "${task}" --config "${decode_config}"
         --batch_seconds "${decode_batch_seconds}" --device "${device}" ${inference_args})
       # Current (same model file, data and decoding options): skipped; anything else decodes again.
-      if "${decode[@]}" --data "${data}" --output "${out}" --check; then log "${out} is current"; continue; fi
+      if [ -f "${out}/.done" ] && "${decode[@]}" --data "${data}" --output "${out}" --check; then
+        log "${out} is current"; continue
+      fi
       n=$(wc -l < "${data}/wav.scp"); nj=$((inference_nj < n ? inference_nj : n))
       python -m fama_espnet.bin.split_data --src "${data}" --nj "${nj}" --outdir "${data}/split${nj}"
       rm -rf "${out}/logdir"  # parts of an earlier run (another nj) are not merged
