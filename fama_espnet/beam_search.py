@@ -13,7 +13,6 @@ Beam semantics are ESPnet's (the `beam` best candidates; those ending in </s> ta
 slots), so this search requires `beam_semantics: espnet`; fairseq's semantics (FAMA's
 generate) are implemented by the fast search only (fast_beam_search.py).
 """
-from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
 import torch
@@ -23,6 +22,7 @@ from espnet2.legacy.nets.batch_beam_search import BatchBeamSearch
 from espnet2.legacy.nets.beam_search import Hypothesis
 from espnet2.legacy.nets.scorer_interface import BatchScorerInterface
 
+from fama_espnet.decoding_options import DecodingOptions  # noqa: F401  (also importable from here)
 from fama_espnet.scorers import FamaCTCPrefixScorer, NgramBlockScorer, TokenPenaltyScorer
 
 
@@ -30,28 +30,6 @@ from fama_espnet.scorers import FamaCTCPrefixScorer, NgramBlockScorer, TokenPena
 # still fills the beam, with -inf (banned), LOG_ZERO (-1e10, ended slot) or CTC-blank
 # (0.2 * -1e10) scores. Any real hypothesis scores far above this.
 NOT_A_HYPOTHESIS = -1e9
-
-
-BEAM_SEMANTICS = ("fairseq", "espnet")
-
-
-@dataclass(frozen=True)
-class DecodingOptions:
-    beam_size: int = 5            # --beam 5
-    ctc_weight: float = 0.0       # 0.2 with --task speech_to_text_joint_decoding
-    penalty_unk: float = 10000.0  # --unkpen 10000
-    no_repeat_ngram_size: int = 5 # --no-repeat-ngram-size 5
-    max_len: int = 200            # fairseq's default --max-len-b 200 (tokens incl. the tag)
-    normalize_length: bool = True # fairseq ranks by score / length (--lenpen 1)
-    nbest: int = 1
-    search: str = "fast"          # "fast" (fast_beam_search.py) or "espnet" (this module, the reference)
-    # "fairseq": FBK-fairseq's SequenceGenerator (2 x beam candidates per step, </s> among the
-    # first `beam` finalised, `beam` running; FAMA's generate). "espnet": ESPnet's BatchBeamSearch.
-    beam_semantics: str = "fairseq"
-
-    def __post_init__(self):
-        if self.beam_semantics not in BEAM_SEMANTICS:
-            raise ValueError(f"beam_semantics must be one of {BEAM_SEMANTICS}, got {self.beam_semantics!r}")
 
 
 class EosAtMaxLength(BatchScorerInterface):

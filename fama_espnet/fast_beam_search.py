@@ -48,7 +48,7 @@ from torch import Tensor
 
 from espnet2.legacy.nets.beam_search import Hypothesis
 
-from fama_espnet.beam_search import DecodingOptions
+from fama_espnet.decoding_options import DecodingOptions
 from fama_espnet.ctc_prefix_score import CTCPrefixScore
 
 # CTC candidates scored per utterance before the bound is checked, in beams.

@@ -24,6 +24,8 @@ import yaml
 
 # huggingface_hub's rule for a repo id (namespace/name), with an optional @revision.
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(@[\w./-]+)?$")
+# An exp dir's model files, the most useful first (ESPnet exp dirs hold several averages).
+MODEL_FILES = ("model.pth", "valid.total_count.ave.pth", "valid.acc.ave.pth", "valid.loss.ave.pth")
 LICENSE = "cc-by-4.0"  # FAMA's released models are CC-BY-4.0; a derived model keeps the attribution
 
 
@@ -215,3 +217,34 @@ def upload(folder: Path, repo_id: str, private: bool = False, message: str = "Up
     api.create_repo(repo_id, repo_type="model", exist_ok=True, private=private or None)
     return str(api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type="model",
                                  commit_message=message))
+
+
+def model_files(model: Union[str, Path]) -> Dict[str, Path]:
+    """{"zip": a packed .zip}, or FamaSpeech2Text's arguments: an exp dir's config.yaml
+    and model (the first of MODEL_FILES there, or the given .pth), or an unpacked zip's
+    config, bpemodel and model file (meta.yaml). `model` is a local path if one exists,
+    else a Hub repo id `org/name[@revision]`, read from its snapshot."""
+    path = local_path(model)
+    from_hub = not Path(model).exists()
+    if path.is_file() and path.suffix == ".pth":
+        config = path.parent / "config.yaml"
+        if not config.is_file():
+            raise FileNotFoundError(f"{path}: no config.yaml beside it")
+        return {"s2t_train_config": config, "s2t_model_file": path}
+    if path.is_dir() and (path / "meta.yaml").is_file():
+        return packed_files(path)
+    if path.is_dir():
+        files = [path / m for m in MODEL_FILES if (path / m).exists()]
+        zips = sorted(path.glob("*.zip"))
+        if not files and len(zips) == 1:
+            return {"zip": zips[0]}
+        if not (path / "config.yaml").exists() or not files:
+            raise FileNotFoundError(f"{path}: needs config.yaml and one of {MODEL_FILES}, a packed model "
+                                    "(meta.yaml) or one .zip")
+        out = {"s2t_train_config": path / "config.yaml", "s2t_model_file": files[0]}
+        if from_hub:  # the config's bpemodel is a path on the machine it was trained on
+            bpemodel = inside(path, yaml.safe_load(out["s2t_train_config"].read_text()).get("bpemodel", ""))
+            out = {"s2t_train_config": out["s2t_train_config"],
+                   "bpemodel": bpemodel or path / "bpe.model", "s2t_model_file": files[0]}
+        return out
+    return {"zip": path}

@@ -6,7 +6,7 @@
 """
 import argparse
 import logging
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -17,8 +17,9 @@ import yaml
 from espnet2.text.build_tokenizer import build_tokenizer
 from espnet2.text.token_id_converter import TokenIDConverter
 
-from fama_espnet import hub
-from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
+from fama_espnet import decoding_options, hub
+from fama_espnet.beam_search import FamaBeamSearch
+from fama_espnet.decoding_options import DecodingOptions
 from fama_espnet.data import speech_format
 from fama_espnet.fast_beam_search import FastBeamSearch
 from fama_espnet.frontend import KaldiFbank
@@ -26,8 +27,6 @@ from fama_espnet.model import FamaModel
 from fama_espnet.task import FamaTask
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
-# ESPnet exp dirs hold several averaged models; the most useful first.
-MODEL_FILES = ("model.pth", "valid.total_count.ave.pth", "valid.acc.ave.pth", "valid.loss.ave.pth")
 
 
 @dataclass
@@ -90,92 +89,29 @@ class FamaSpeech2Text:
     def model_files(cls, model: Union[str, Path]) -> Tuple[Path, ...]:
         """The local files `from_pretrained(model)` reads, the model file last: what a
         decode is made from (for a Hub repo, its cached snapshot's files)."""
-        return tuple(cls._model_files(model).values())
-
-    @staticmethod
-    def _model_files(model: Union[str, Path]) -> Dict[str, Path]:
-        """{"zip": a packed .zip}, or FamaSpeech2Text's arguments: an exp dir's config.yaml
-        and model (the first of MODEL_FILES there, or the given .pth), or an unpacked zip's
-        config, bpemodel and model file (meta.yaml). `model` is a local path if one exists,
-        else a Hub repo id `org/name[@revision]` (fama_espnet/hub.py), read from its snapshot."""
-        path = hub.local_path(model)
-        from_hub = not Path(model).exists()
-        if path.is_file() and path.suffix == ".pth":
-            config = path.parent / "config.yaml"
-            if not config.is_file():
-                raise FileNotFoundError(f"{path}: no config.yaml beside it")
-            return {"s2t_train_config": config, "s2t_model_file": path}
-        if path.is_dir() and (path / "meta.yaml").is_file():
-            return hub.packed_files(path)
-        if path.is_dir():
-            files = [path / m for m in MODEL_FILES if (path / m).exists()]
-            zips = sorted(path.glob("*.zip"))
-            if not files and len(zips) == 1:
-                return {"zip": zips[0]}
-            if not (path / "config.yaml").exists() or not files:
-                raise FileNotFoundError(f"{path}: needs config.yaml and one of {MODEL_FILES}, a packed model "
-                                        "(meta.yaml) or one .zip")
-            out = {"s2t_train_config": path / "config.yaml", "s2t_model_file": files[0]}
-            if from_hub:  # the config's bpemodel is a path on the machine it was trained on
-                bpemodel = hub.inside(path, yaml.safe_load(out["s2t_train_config"].read_text()).get("bpemodel", ""))
-                out = {"s2t_train_config": out["s2t_train_config"],
-                       "bpemodel": bpemodel or path / "bpe.model", "s2t_model_file": files[0]}
-            return out
-        return {"zip": path}
+        return tuple(hub.model_files(model).values())
 
     @classmethod
     def from_pretrained(cls, model: Union[str, Path], **kwargs) -> "FamaSpeech2Text":
         """`model`: a packed .zip (unpacked by espnet_model_zoo), an ESPnet exp dir, a
         model file (.pth) in one, an unpacked zip, or a Hub repo id holding any of them
         ("org/name" or "org/name@revision"; a local path that exists wins)."""
-        files = cls._model_files(model)
+        files = hub.model_files(model)
         if "zip" not in files:
             return cls(**{**files, **kwargs})
         from espnet_model_zoo.downloader import ModelDownloader
 
         return cls(**ModelDownloader().download_and_unpack(str(files["zip"])), **kwargs)
 
-    @staticmethod
-    def resolved_options(decoding: dict) -> dict:
-        """Every decoding option, defaults filled in: what a decode was made with."""
-        return asdict(replace(DecodingOptions(), **decoding))
+    # Decoding options live in decoding_options.py (light: a rerun's check needs no torch).
+    resolved_options = staticmethod(decoding_options.resolved)
+    read_decoding_config = staticmethod(decoding_options.read)
+    add_decoding_arguments = staticmethod(decoding_options.add_arguments)
+    decoding_overrides = staticmethod(decoding_options.overrides)
 
     @staticmethod
     def decoding_option_names() -> List[str]:
-        return [f.name for f in fields(DecodingOptions)]
-
-    @classmethod
-    def read_decoding_config(cls, path: Optional[Union[str, Path]]) -> dict:
-        """Decoding options from a yaml (e.g. conf/decode_fama.yaml); unknown keys are an error."""
-        if path is None:
-            return {}
-        with open(path, encoding="utf-8") as f:
-            options = yaml.safe_load(f) or {}
-        bad = sorted(set(options) - set(cls.decoding_option_names()))
-        if bad:
-            raise ValueError(f"{path}: unknown decoding options {bad}; known: {cls.decoding_option_names()}")
-        return options
-
-    @classmethod
-    def add_decoding_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """`--beam_size 10 --ctc_weight 0.2 ...`: every decoding option, over the yaml's
-        (a recipe's --inference_args); unset ones leave the yaml's value. Options the
-        parser has already (a CLI's own --nbest) are left to it."""
-        group = parser.add_argument_group("decoding options (override --config)")
-        names = []
-        for f in fields(DecodingOptions):
-            if f"--{f.name}" in parser._option_string_actions:
-                continue
-            kind = (lambda v: str(v).lower() in ("true", "1", "yes")) if f.type in (bool, "bool") else \
-                {"int": int, "float": float, "str": str}.get(f.type, f.type)
-            group.add_argument(f"--{f.name}", type=kind, default=argparse.SUPPRESS, help=f"default {f.default!r}")
-            names.append(f.name)
-        parser.set_defaults(decoding_option_names=names)
-
-    @staticmethod
-    def decoding_overrides(args: argparse.Namespace) -> dict:
-        """The decoding options given on the command line (add_decoding_arguments)."""
-        return {n: getattr(args, n) for n in getattr(args, "decoding_option_names", []) if hasattr(args, n)}
+        return decoding_options.names()
 
     def __call__(self, speech: Union[np.ndarray, torch.Tensor], tgt_lang: str) -> List[Result]:
         return self.batch_decode([speech], [tgt_lang])[0]

@@ -22,12 +22,11 @@ from typing import Dict, Hashable, List, Optional
 
 from tqdm import tqdm
 
-from fama_espnet import provenance
+from fama_espnet import decoding_options, hub, provenance
 from fama_espnet.bin.merge_decodes import OUTPUTS
 from fama_espnet.data import speech_format
 from fama_espnet.data.fairseq_audio import load_entry, probe_entry
 from fama_espnet.data.kaldi_dir import read_table, write_table
-from fama_espnet.inference import FamaSpeech2Text
 
 
 def length_batches(utts: List[Hashable], seconds: Dict[Hashable, float], budget: float) -> List[List[Hashable]]:
@@ -44,9 +43,9 @@ def length_batches(utts: List[Hashable], seconds: Dict[Hashable, float], budget:
 
 def made_from(model: str, data: Path, task: str, options: dict, dtype: str, nbest: Optional[int] = None) -> dict:
     """What a decode of `data` is made from: the one definition of a decode's identity."""
-    return {"model": [provenance.file_identity(f) for f in FamaSpeech2Text.model_files(model)],
+    return {"model": [provenance.file_identity(f) for f in hub.model_files(model).values()],
             "data": provenance.dir_identity(data), "task": task, "dtype": dtype,
-            "decoding": FamaSpeech2Text.resolved_options(options), "nbest": nbest}
+            "decoding": decoding_options.resolved(options), "nbest": nbest}
 
 
 def result_rows(result) -> Dict[str, str]:
@@ -93,14 +92,14 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     p.add_argument("--check", action="store_true", help="exit 0 if OUT is current, 1 if not; decode nothing")
-    FamaSpeech2Text.add_decoding_arguments(p)
+    decoding_options.add_arguments(p)
     return p
 
 
 def main(argv=None) -> int:
     a = get_parser().parse_args(argv)
     try:
-        options = {**FamaSpeech2Text.read_decoding_config(a.config), **FamaSpeech2Text.decoding_overrides(a)}
+        options = {**decoding_options.read(a.config), **decoding_options.overrides(a)}
         if a.nbest is not None and a.nbest < 1:
             raise ValueError(f"--nbest must be at least 1, got {a.nbest}")
         if a.nbest:
@@ -121,6 +120,9 @@ def main(argv=None) -> int:
         print(f"decode: error: {a.data}: no language for {len(missing)} utterances, e.g. {missing[:5]}",
               file=sys.stderr)
         return 1
+    # Imported only to decode: a rerun's check stays free of torch and ESPnet.
+    from fama_espnet.inference import FamaSpeech2Text
+
     s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, dtype=a.dtype, **options)
     # Sorting by duration keeps padding (and wasted compute) low inside each batch.
     seconds = durations(a.data, entries)

@@ -1,0 +1,76 @@
+"""FAMA's decoding options: one frozen dataclass, every knob with its default and the
+fairseq generate flag it mirrors, read from a decoding yaml (conf/decode_fama*.yaml) and
+from the command line (`--beam_size 10`, a recipe's --inference_args).
+
+Light on purpose (no torch, no ESPnet): a rerun asks what a decode was made from
+(bin/decode --check) without importing the searches.
+"""
+import argparse
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import List, Optional, Union
+
+import yaml
+
+BEAM_SEMANTICS = ("fairseq", "espnet")
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    beam_size: int = 5            # --beam 5
+    ctc_weight: float = 0.0       # 0.2 with --task speech_to_text_joint_decoding
+    penalty_unk: float = 10000.0  # --unkpen 10000
+    no_repeat_ngram_size: int = 5 # --no-repeat-ngram-size 5
+    max_len: int = 200            # fairseq's default --max-len-b 200 (tokens incl. the tag)
+    normalize_length: bool = True # fairseq ranks by score / length (--lenpen 1)
+    nbest: int = 1
+    search: str = "fast"          # "fast" (fast_beam_search.py) or "espnet" (beam_search.py, the reference)
+    # "fairseq": FBK-fairseq's SequenceGenerator (2 x beam candidates per step, </s> among the
+    # first `beam` finalised, `beam` running; FAMA's generate). "espnet": ESPnet's BatchBeamSearch.
+    beam_semantics: str = "fairseq"
+
+    def __post_init__(self):
+        if self.beam_semantics not in BEAM_SEMANTICS:
+            raise ValueError(f"beam_semantics must be one of {BEAM_SEMANTICS}, got {self.beam_semantics!r}")
+
+
+def names() -> List[str]:
+    return [f.name for f in fields(DecodingOptions)]
+
+
+def read(path: Optional[Union[str, Path]]) -> dict:
+    """Decoding options from a yaml (e.g. conf/decode_fama.yaml); unknown keys are an error."""
+    if path is None:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        options = yaml.safe_load(f) or {}
+    bad = sorted(set(options) - set(names()))
+    if bad:
+        raise ValueError(f"{path}: unknown decoding options {bad}; known: {names()}")
+    return options
+
+
+def resolved(options: dict) -> dict:
+    """Every decoding option, defaults filled in: what a decode was made with."""
+    return asdict(replace(DecodingOptions(), **options))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--beam_size 10 --ctc_weight 0.2 ...`: every decoding option, over the yaml's;
+    unset ones leave the yaml's value. Options the parser has already (a CLI's own
+    --nbest) are left to it."""
+    group = parser.add_argument_group("decoding options (override --config)")
+    added = []
+    for f in fields(DecodingOptions):
+        if f"--{f.name}" in parser._option_string_actions:
+            continue
+        kind = (lambda v: str(v).lower() in ("true", "1", "yes")) if f.type in (bool, "bool") else \
+            {"int": int, "float": float, "str": str}.get(f.type, f.type)
+        group.add_argument(f"--{f.name}", type=kind, default=argparse.SUPPRESS, help=f"default {f.default!r}")
+        added.append(f.name)
+    parser.set_defaults(decoding_option_names=added)
+
+
+def overrides(args: argparse.Namespace) -> dict:
+    """The decoding options given on the command line (add_arguments)."""
+    return {n: getattr(args, n) for n in getattr(args, "decoding_option_names", []) if hasattr(args, n)}
