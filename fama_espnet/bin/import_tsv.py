@@ -21,6 +21,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.data.speech_format import SAMPLE_RATE
 from fama_espnet.data.fairseq_tsv import TsvError, import_fama_dataroot, import_tsv, read_audio_root
 from fama_espnet.provenance import StaleOutput
 
@@ -38,7 +39,7 @@ def get_parser() -> argparse.ArgumentParser:
                         help="accepted language codes (`en it` or `en,it`)")
     parser.add_argument("--src_lang", default=None, help="with --tsv: source language of rows without one")
     parser.add_argument("--tgt_lang", default=None, help="with --tsv: target language of rows without one")
-    parser.add_argument("--fs", type=int, default=16000, help="required audio sample rate")
+    parser.add_argument("--fs", type=int, default=SAMPLE_RATE, help="required audio sample rate")
     return parser
 
 

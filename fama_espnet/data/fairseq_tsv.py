@@ -197,7 +197,7 @@ def _probe_rows(rows: List[_Row], log: ProblemLog, fs: int) -> Tuple[List[Tuple[
 
 def import_tsv(tsv: Path, outdir: Path, root: Optional[Path] = None, languages: Sequence[str] = ("en", "it"),
                src_lang: Optional[str] = None, tgt_lang: Optional[str] = None,
-               fs: int = 16000) -> Optional[ImportResult]:
+               fs: int = speech_format.SAMPLE_RATE) -> Optional[ImportResult]:
     """Converts one manifest into outdir (see the module doc); None if outdir is already
     complete. root: what relative audio paths are relative to (fairseq's audio_root),
     default the manifest's directory. src_lang/tgt_lang: used where the row has none.
@@ -275,7 +275,7 @@ def find_manifests(dataroot: Path, subsets: Optional[Sequence[str]] = None) -> D
 
 def import_fama_dataroot(dataroot: Path, outdir: Path, subsets: Optional[Sequence[str]] = None,
                          audio_root: Optional[Path] = None, languages: Sequence[str] = ("en", "it"),
-                         fs: int = 16000) -> Dict[str, Optional[ImportResult]]:
+                         fs: int = speech_format.SAMPLE_RATE) -> Dict[str, Optional[ImportResult]]:
     """Each manifest of a FAMA fairseq data root -> outdir/<subset> (None: already done).
     audio_root defaults to the data root; languages missing from a row come from the
     subset's name."""

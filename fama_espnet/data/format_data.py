@@ -442,7 +442,7 @@ class FormatResult:
     summary: str
 
 
-def format_data(src: Path, dst: Path, fs: int = 16000, languages: Sequence[str] = ("en", "it"),
+def format_data(src: Path, dst: Path, fs: int = speech_format.SAMPLE_RATE, languages: Sequence[str] = ("en", "it"),
                 require_translation: bool = False, src_lang: Optional[str] = None,
                 nj: int = 1, progress: bool = True) -> Optional[FormatResult]:
     """Formats src into dst (see the module doc); None if dst is already complete.
