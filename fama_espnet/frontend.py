@@ -46,13 +46,18 @@ class KaldiFbank(AbsFrontend):
         for i, (wav, n) in enumerate(zip(speech, speech_lengths.tolist())):
             if lengths[i] == 0:
                 continue
-            f = kaldi.fbank(
-                wav[:n].float().unsqueeze(0) * INT16_SCALE,
-                num_mel_bins=self.n_mels,
-                frame_length=self.frame_length_ms,
-                frame_shift=self.frame_shift_ms,
-                sample_frequency=self.fs,
-                dither=self.dither if self.training else 0.0,
-            )
+            f = self.fbank(wav[:n], dither=self.dither if self.training else 0.0)
             feats[i, : f.size(0)] = f
         return feats, lengths
+
+    def fbank(self, wav: Tensor, dither: float = 0.0) -> Tensor:
+        """(frames, n_mels) of one waveform: also what the fbank dump stage stores
+        (fama_espnet/data/extract_fbank.py), so a model reads the same features either way."""
+        return kaldi.fbank(
+            wav.float().unsqueeze(0) * INT16_SCALE,
+            num_mel_bins=self.n_mels,
+            frame_length=self.frame_length_ms,
+            frame_shift=self.frame_shift_ms,
+            sample_frequency=self.fs,
+            dither=dither,
+        )

@@ -10,7 +10,7 @@ Slurm time limit, pre-emption) inside `torch.save` leaves a truncated
 leaves a checkpoint of epoch N with no `<N>epoch.pth` (averaging then misses or
 fails on it), no `latest.pth`, or files that should be gone.
 
-What: `FamaTrainer` keeps ESPnet's training logic untouched and adds two things.
+What: `FamaTrainer` keeps ESPnet's training logic untouched and adds three things.
 
 1. While `run` executes, every `torch.save` to a path writes a sibling
    `<name>.partial`, fsyncs it, renames it over `<name>` (`os.replace`, atomic
@@ -25,8 +25,14 @@ What: `FamaTrainer` keeps ESPnet's training logic untouched and adds two things.
    the epoch files ESPnet would have deleted, and removes `.partial` leftovers. A kill before `checkpoint.pth` was replaced needs nothing: the
    resume starts over from epoch N-1's checkpoint, and ESPnet reseeds every
    epoch, so the redone epoch is the same epoch.
+3. `--plot_every_epoch false` draws ESPnet's training-curve images
+   (`<exp>/images/*.png`) once, when training ends, instead of after every epoch:
+   the same images, without the seconds each drawing costs (a demo of many short
+   epochs on a CPU spends ~5% of its training time on them).
 """
+import argparse
 import contextlib
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -36,7 +42,9 @@ import torch
 
 from espnet2.main_funcs.average_nbest_models import average_nbest_models
 from espnet2.train.reporter import Reporter
-from espnet2.train.trainer import Trainer
+from espnet2.train.trainer import Trainer, TrainerOptions
+from espnet2.utils.build_dataclass import build_dataclass
+from espnet2.utils.types import str2bool
 
 PARTIAL = ".partial"
 
@@ -121,8 +129,33 @@ def complete_epoch(output_dir: Path, best_model_criterion: Sequence[Sequence[str
             stale.unlink()
 
 
+def plot_curves(output_dir: Path) -> None:
+    """ESPnet's training-curve images of every reported value, from checkpoint.pth."""
+    checkpoint = output_dir / "checkpoint.pth"
+    if checkpoint.exists():
+        reporter = Reporter()
+        reporter.load_state_dict(torch.load(checkpoint, map_location="cpu", mmap=True,
+                                            weights_only=True)["reporter"])
+        reporter.matplotlib_plot(output_dir / "images")
+
+
+@dataclasses.dataclass
+class FamaTrainerOptions(TrainerOptions):
+    plot_every_epoch: bool = True
+
+
 class FamaTrainer(Trainer):
     """ESPnet's `Trainer` whose files survive a kill at any moment (see the module docstring)."""
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--plot_every_epoch", type=str2bool, default=True,
+                            help="draw the training curves after every epoch (ESPnet's way), or only "
+                                 "when training ends (false)")
+
+    @classmethod
+    def build_options(cls, args: argparse.Namespace) -> FamaTrainerOptions:
+        return build_dataclass(FamaTrainerOptions, args)
 
     @classmethod
     def run(cls, *, trainer_options, distributed_option, **kwargs) -> None:
@@ -132,5 +165,10 @@ class FamaTrainer(Trainer):
             complete_epoch(Path(trainer_options.output_dir), trainer_options.best_model_criterion,
                            [keep] if isinstance(keep, int) else list(keep) or [1],
                            trainer_options.nbest_averaging_interval)
+        plot_at_end = trainer_options.use_matplotlib and not getattr(trainer_options, "plot_every_epoch", True)
+        if plot_at_end:
+            trainer_options = dataclasses.replace(trainer_options, use_matplotlib=False)
         with atomic_torch_save():
             super().run(trainer_options=trainer_options, distributed_option=distributed_option, **kwargs)
+        if plot_at_end and rank0:
+            plot_curves(Path(trainer_options.output_dir))

@@ -18,6 +18,7 @@ from fama_espnet.bin.data_stats import main as data_stats
 from fama_espnet.bin.decode import main as decode
 from fama_espnet.bin.infer import main as infer
 from fama_espnet.data import speech_format
+from fama_espnet.data.extract_fbank import FbankError, extract_fbank
 from fama_espnet.data.fairseq_audio import EntryError, FairseqAudioReader
 from fama_espnet.data.fairseq_tsv import import_tsv
 from fama_espnet.data.format_data import FormatError, format_data
@@ -124,6 +125,41 @@ def test_any_model_decodes_any_input_kind_identically(dirs, tiny_exp, fbank_exp,
     sf.write(wav, waves[0], 16000, subtype="FLOAT")
     assert infer(["--model", str(fbank_exp), "--tgt_lang", "en", str(wav)]) == \
         [s2t.batch_decode([waves[0]], ["en"])[0][0].text]
+
+
+def test_fbank_dump_holds_fbk_features_and_reruns_skip(dirs, tmp_path):
+    """--feats_type fbank: features computed once equal FBK's preprocessing of the same
+    wavs, with the same frames and tables; a rerun skips; an fbank dir is adopted."""
+    wav_dir, fbank_dir = dirs
+    out = tmp_path / "dump"
+    result = extract_fbank(wav_dir, out, nj=2, progress=False, utts_per_zip=5)  # 3 zips, 2 workers
+    assert result.kept == 12 and speech_format.kind(out) == "fbank"
+    assert len(list(out.glob("fbank_*.zip"))) == 3
+    assert speech_format.frame_counts(out) == speech_format.frame_counts(wav_dir)
+    ours, fbk = FairseqAudioReader(str(out / "wav.scp")), FairseqAudioReader(str(fbank_dir / "wav.scp"))
+    for utt in read_table(wav_dir / "wav.scp"):
+        np.testing.assert_allclose(ours[utt], fbk[utt], rtol=0, atol=1e-4)
+    for table in ("text", "text_tgt", "utt2lang", "utt2tgtlang", "utt2spk", "spk2utt"):
+        assert read_table(out / table) == read_table(wav_dir / table), table
+    assert extract_fbank(wav_dir, out, progress=False) is None
+    adopted = tmp_path / "adopted"
+    extract_fbank(fbank_dir, adopted, progress=False)
+    assert read_table(adopted / "wav.scp") == read_table(fbank_dir / "wav.scp")
+
+
+def test_fbank_dump_of_a_broken_wav_names_it_and_writes_nothing(dirs, tmp_path):
+    wav_dir, _ = dirs
+    src = tmp_path / "src"
+    shutil.copytree(wav_dir, src)
+    scp = read_table(src / "wav.scp")
+    bad = sorted(scp)[3]
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF not really")
+    scp[bad] = str(broken)
+    (src / "wav.scp").write_text("".join(f"{u} {p}\n" for u, p in sorted(scp.items())))
+    with pytest.raises(FbankError, match=f"utterance {bad}: .*broken.wav"):
+        extract_fbank(src, tmp_path / "dump", progress=False)
+    assert not (tmp_path / "dump").exists() and not (tmp_path / "dump.tmp").exists()
 
 
 def test_dirs_whose_entries_disagree_with_their_kind_stop(dirs, tmp_path):

@@ -49,9 +49,12 @@ def train_args(corpus, config, out, names, *extra, data=None, speech_type="sound
 
 def test_step1_then_step2_then_resume(corpus, tmp_path):
     exp1 = tmp_path / "exp_step1"
-    train(corpus, tiny_config(tmp_path, "_asr"), exp1, STEP1, "--max_epoch", "2")
+    train(corpus, tiny_config(tmp_path, "_asr"), exp1, STEP1, "--max_epoch", "2", "--plot_every_epoch", "false")
     avg = exp1 / "valid.total_count.ave_2best.pth"
     assert avg.exists()
+    # The curves are drawn once, when training ends (ESPnet draws them after every epoch).
+    for stat in ("loss", "loss_ctc_inter", "acc", "optim0_lr0"):
+        assert (exp1 / "images" / f"{stat}.png").exists(), stat
 
     exp2 = tmp_path / "exp_step2"
     train(corpus, tiny_config(tmp_path, ""), exp2, STEP2, "--max_epoch", "2", "--init_param", str(avg))

@@ -15,7 +15,6 @@ An utterance with a problem is dropped; audio that only has the wrong rate, chan
 count or encoding is converted. Every utterance is reported under each problem
 found; audio is not read for utterances already dropped for a table problem.
 """
-import multiprocessing
 import os
 import re
 import struct
@@ -24,16 +23,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from io import BytesIO
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 from urllib.parse import quote
 
 import numpy as np
 import soundfile as sf
-from tqdm import tqdm
-
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import building_dir, speakers_to_utterances, split_row, utterance_tables, write_table
+from fama_espnet.parallel import run_jobs
 
 DROPPED, CONVERTED = "dropped", "converted"
 
@@ -401,37 +399,10 @@ def process_job(job: AudioJob, fs: int) -> List[Tuple[str, Optional[int], List[T
     return results
 
 
-def _init_worker() -> None:
-    # The jobs are the parallelism; torch's own threads (read from this when torch is
-    # first imported, for resampling) would oversubscribe the cores.
-    os.environ["OMP_NUM_THREADS"] = "1"
-
-
 def _run_jobs(jobs: List[AudioJob], fs: int, nj: int, progress: bool) -> Iterator[list]:
-    """Yields each job's results as they finish; each job writes only its own files,
-    so the output does not depend on nj."""
-    bar = tqdm(total=sum(len(j.cuts) for j in jobs), unit="utt", desc="format_data",
-               disable=not progress, mininterval=1.0)
-    work = partial(process_job, fs=fs)
-    pool = None
-    try:
-        if min(nj, len(jobs)) <= 1:
-            results: Iterable = map(work, jobs)
-        else:
-            nj = min(nj, len(jobs))
-            # spawn, not fork: the caller may hold threads (torch) that fork would copy mid-state.
-            pool = multiprocessing.get_context("spawn").Pool(nj, initializer=_init_worker)
-            results = pool.imap_unordered(work, jobs, chunksize=max(1, min(32, len(jobs) // (nj * 8))))
-        for result in results:
-            bar.update(len(result))
-            yield result
-        if pool is not None:
-            pool.close()
-            pool.join()
-    finally:
-        if pool is not None:
-            pool.terminate()
-        bar.close()
+    """Yields each job's results as they finish; each job writes only its own files."""
+    return run_jobs(partial(process_job, fs=fs), jobs, nj, desc="format_data", size=lambda j: len(j.cuts),
+                    progress=progress)
 
 
 @dataclass

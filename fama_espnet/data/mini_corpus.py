@@ -32,7 +32,6 @@ one utterance to the next, so a wav depends slightly on what its process spoke b
 """
 import json
 import logging
-import multiprocessing as mp
 import os
 import random
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ import soundfile as sf
 
 from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir, write_table
 from fama_espnet.data.tts import speak
+from fama_espnet.parallel import run_jobs
 
 log = logging.getLogger(__name__)
 
@@ -1703,35 +1703,13 @@ def _synth_job(job: Tuple[str, str, str, int, int]) -> Tuple[str, int, bool]:
     return path, len(wav), True
 
 
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # nj processes, one core each
-
-
 def _run_jobs(jobs: List[Tuple[str, str, str, int, int]], nj: int, progress: bool) -> Dict[str, int]:
-    from tqdm import tqdm
-
+    # each job is one utterance; spawned workers each get their own espeak-ng engine
     frames: Dict[str, int] = {}
     made = 0
-    bar = tqdm(total=len(jobs), desc="synthesis", unit="utt", disable=not progress)
-    if nj <= 1:
-        results = map(_synth_job, jobs)
-        pool = None
-    else:
-        # spawn: each worker gets its own espeak-ng engine and no forked torch thread pools.
-        pool = mp.get_context("spawn").Pool(nj, initializer=_init_worker)
-        results = pool.imap_unordered(_synth_job, jobs, chunksize=16)
-    try:
-        for path, n, new in results:
-            frames[path] = n
-            made += new
-            bar.update()
-    finally:
-        bar.close()
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+    for path, n, new in run_jobs(_synth_job, jobs, nj, desc="synthesis", progress=progress):
+        frames[path] = n
+        made += new
     log.info("synthesised %d utterances, kept %d existing", made, len(jobs) - made)
     return frames
 

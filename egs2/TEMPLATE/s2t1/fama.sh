@@ -19,6 +19,8 @@ skip_upload_hf=true     # skip stage 13 (push the packed model and its model car
 hf_repo=""              # Hugging Face Hub repo of stage 13, e.g. my-org/fama-small-ft
 ngpu=0                  # GPUs per training job (0: CPU)
 nj=2                    # parallel jobs for data preparation
+feats_type=raw          # raw: the model computes fbank from the audio at every step; fbank: stage 2
+                        # computes it once (same features) and training reads it (ESPnet's --feats_type)
 inference_nj=2          # parallel decoding jobs
 gpu_inference=auto      # decode on a GPU per job: true, false, auto (when nvidia-smi lists one)
 decode_batch_seconds=200 # padded audio seconds per batched beam search
@@ -54,7 +56,8 @@ help_message="Usage: $0 [--stage N] [--stop_stage M] [--ngpu N] [--nj N] ... (se
 step1_dir=${expdir}/s2t_step1
 step2_dir=${expdir}/s2t_step2
 token_dir=data/token_list
-train_data=${dumpdir}/raw/${train_set}_filtered
+data_root=${dumpdir}/${feats_type}  # the formatted dirs stages 3-11 read
+train_data=${data_root}/${train_set}_filtered
 mkdir -p "${expdir}"
 timing=${expdir}/timing.txt
 echo "# $(date '+%Y-%m-%d %H:%M') stages ${stage}-${stop_stage}" >> "${timing}"
@@ -64,6 +67,7 @@ for v in skip_data_prep skip_train skip_eval skip_packing skip_upload_hf; do
   case ${!v} in true | false) ;; *) echo "$0: --${v} takes true or false, not '${!v}'" >&2; exit 1 ;; esac
 done
 case ${gpu_inference} in true | false | auto) ;; *) echo "$0: --gpu_inference takes true, false or auto" >&2; exit 1 ;; esac
+case ${feats_type} in raw | fbank) ;; *) echo "$0: --feats_type takes raw or fbank, not '${feats_type}'" >&2; exit 1 ;; esac
 skipped() {  # STAGE: is it switched off by a --skip_* option (ESPnet's names)
   case $1 in
     1 | 2 | 3 | 4 | 5) ${skip_data_prep} ;; 6 | 7 | 8 | 9) ${skip_train} ;; 10 | 11) ${skip_eval} ;;
@@ -114,7 +118,7 @@ train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS [INIT_MODEL]
   local out=$1 config=$2 names=$3 extra=$4 rc=0
   # A launch's own rendezvous file (multi-node) is not what the model is made from.
   local made=(--out "${out}" --stage "training ${out}" --config config="${config}" --dir train="${train_data}"
-    --dir valid="${dumpdir}/raw/${valid_set}" --value args="$(echo "${extra}" | sed -E 's/--dist_init_method +[^ ]+//')")
+    --dir valid="${data_root}/${valid_set}" --value args="$(echo "${extra}" | sed -E 's/--dist_init_method +[^ ]+//')")
   [ -z "${5:-}" ] || made+=(--file init="$5")
   python -m fama_espnet.bin.made_from "${made[@]}" || rc=$?
   case ${rc} in
@@ -132,7 +136,7 @@ train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS [INIT_MODEL]
       --token_list "${token_dir}/tokens.txt" --bpemodel "${token_dir}/bpe.model" \
       --ngpu "${ngpu}" --multiprocessing_distributed "$([ "${ngpu}" -gt 1 ] && echo true || echo false)" \
       --resume true $(data_args train "${train_data}" ${names}) \
-      $(data_args valid "${dumpdir}/raw/${valid_set}" ${names}) ${extra}
+      $(data_args valid "${data_root}/${valid_set}" ${names}) ${extra}
   python -m fama_espnet.bin.made_from "${made[@]}" --mark
 }
 
@@ -149,13 +153,15 @@ if run_stage 2; then
   for x in ${data_sets}; do
     python -m fama_espnet.bin.format_data --src "data/${x}" --dst "${dumpdir}/raw/${x}" --nj "${nj}" \
       --languages ${languages}
+    [ "${feats_type}" = raw ] || python -m fama_espnet.bin.extract_fbank --src "${dumpdir}/raw/${x}" \
+      --dst "${data_root}/${x}" --nj "${nj}"
   done
   stage_end 2 "format"
 fi
 
 if run_stage 3 && ! ${skip_train}; then
   stage_start 3 "filtering the training set (max ${max_wav_duration} s, empty text)"
-  python -m fama_espnet.bin.filter_data --src "${dumpdir}/raw/${train_set}" --dst "${train_data}" \
+  python -m fama_espnet.bin.filter_data --src "${data_root}/${train_set}" --dst "${train_data}" \
     --max_seconds "${max_wav_duration}"
   stage_end 3 "filter"
 fi
@@ -182,7 +188,7 @@ if run_stage 5; then
   stage_start 5 "statistics"
   stats_sets="${train_set}_filtered ${valid_set} ${test_sets}"; ${skip_train} && stats_sets=${test_sets}
   for x in ${stats_sets}; do
-    python -m fama_espnet.bin.data_stats --data "${dumpdir}/raw/${x}" \
+    python -m fama_espnet.bin.data_stats --data "${data_root}/${x}" \
       $([ -f "${token_dir}/bpe.model" ] && echo --bpemodel "${token_dir}/bpe.model")
   done
   stage_end 5 "stats"
@@ -219,7 +225,7 @@ if run_stage 10; then
   stage_start 10 "decoding ${test_sets} (${decode_tasks}) with ${decode_config} ${inference_args} -> ${decode_root}"
   device=cpu; [ "${inference_ngpu}" -gt 0 ] && device=cuda
   for x in ${test_sets}; do
-    data="${dumpdir}/raw/${x}"
+    data="${data_root}/${x}"
     for task in ${decode_tasks}; do
       if [ "${task}" = st ] && [ ! -f "${data}/text_tgt" ]; then continue; fi
       out="${decode_root}/${x}_${task}"
@@ -246,7 +252,7 @@ if run_stage 11; then
   for x in ${test_sets}; do
     for task in ${decode_tasks}; do
       out="${decode_root}/${x}_${task}"
-      [ -f "${out}/.done" ] && python -m fama_espnet.bin.score --data "${dumpdir}/raw/${x}" --task "${task}" \
+      [ -f "${out}/.done" ] && python -m fama_espnet.bin.score --data "${data_root}/${x}" --task "${task}" \
         --decode_dir "${out}"
     done
   done
