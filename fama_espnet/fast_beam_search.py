@@ -48,8 +48,8 @@ from torch import Tensor
 
 from espnet2.legacy.nets.beam_search import Hypothesis
 
-from fama_espnet.decoding_options import DecodingOptions
 from fama_espnet.ctc_prefix_score import CTCPrefixScore
+from fama_espnet.decoding_options import DecodingOptions
 
 # CTC candidates scored per utterance before the bound is checked, in beams.
 FIRST_CANDIDATES_PER_BEAM = 8

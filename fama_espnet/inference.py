@@ -8,7 +8,7 @@ import argparse
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -19,8 +19,8 @@ from espnet2.text.token_id_converter import TokenIDConverter
 
 from fama_espnet import decoding_options, hub
 from fama_espnet.beam_search import FamaBeamSearch
-from fama_espnet.decoding_options import DecodingOptions
 from fama_espnet.data import speech_format
+from fama_espnet.decoding_options import DecodingOptions
 from fama_espnet.fast_beam_search import FastBeamSearch
 from fama_espnet.frontend import KaldiFbank
 from fama_espnet.model import FamaModel
@@ -134,7 +134,8 @@ class FamaSpeech2Text:
         xs = [torch.as_tensor(np.asarray(s), dtype=torch.float32) for s in speeches]
         for i, x in enumerate(xs):
             if not (x.dim() == 1 or (x.dim() == 2 and x.size(1) == self.n_mels)):
-                raise ValueError(f"input {i}: shape {tuple(x.shape)}; expected a {speech_format.DESCRIPTION['waveform']} "
+                raise ValueError(f"input {i}: shape {tuple(x.shape)}; "
+                                 f"expected a {speech_format.DESCRIPTION['waveform']} "
                                  f"(1-D) or {speech_format.DESCRIPTION['fbank']} ([frames, {self.n_mels}])")
         if self.model.frontend is not None and all(x.dim() == 1 for x in xs):
             return xs

@@ -138,12 +138,14 @@ def alignment_lines(a: Alignment) -> List[str]:
 
 def summary_lines(rows: Dict[str, Dict[str, int]]) -> List[str]:
     """sclite's summary: per group # Snt # Wrd, then Corr Sub Del Ins Err S.Err in percent."""
-    head = f"| {'SPKR':<10} | {'# Snt':>6} {'# Wrd':>7} | {'Corr':>6} {'Sub':>6} {'Del':>6} {'Ins':>6} {'Err':>6} {'S.Err':>6} |"
+    head = (f"| {'SPKR':<10} | {'# Snt':>6} {'# Wrd':>7} | "
+            f"{'Corr':>6} {'Sub':>6} {'Del':>6} {'Ins':>6} {'Err':>6} {'S.Err':>6} |")
     lines = [head, "|" + "-" * (len(head) - 2) + "|"]
     for name, c in rows.items():
         pct = [100.0 * c[k] / max(1, c["words"]) for k in ("corr", "sub", "del", "ins", "err")]
         pct.append(100.0 * c["s_err"] / max(1, c["sentences"]))
-        lines.append(f"| {name:<10} | {c['sentences']:>6} {c['words']:>7} | " + " ".join(f"{p:>6.1f}" for p in pct) + " |")
+        lines.append(f"| {name:<10} | {c['sentences']:>6} {c['words']:>7} | "
+                     + " ".join(f"{p:>6.1f}" for p in pct) + " |")
     return lines
 
 

@@ -22,7 +22,8 @@ What: `FamaTrainer` keeps ESPnet's training logic untouched and adds three thing
    `<N>epoch.pth` from the checkpoint's model (the same state dict ESPnet saves
    there), points `latest.pth` and the best-model symlinks where ESPnet would,
    redoes the periodic n-best average (`--nbest_averaging_interval`), deletes
-   the epoch files ESPnet would have deleted, and removes `.partial` leftovers. A kill before `checkpoint.pth` was replaced needs nothing: the
+   the epoch files ESPnet would have deleted, and removes `.partial` leftovers.
+   A kill before `checkpoint.pth` was replaced needs nothing: the
    resume starts over from epoch N-1's checkpoint, and ESPnet reseeds every
    epoch, so the redone epoch is the same epoch.
 3. `--plot_every_epoch false` draws ESPnet's training-curve images

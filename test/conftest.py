@@ -49,9 +49,10 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="session")
 def batch(corpus):
     """A collated batch of the first 4 utterances, as ESPnet's iterator gives it."""
-    from fama_espnet.preprocessor import FamaPreprocessor
     from espnet2.train.collate_fn import CommonCollateFn
+
     from fama_espnet.data.kaldi_dir import read_table
+    from fama_espnet.preprocessor import FamaPreprocessor
 
     data, tokens, spm = corpus
     pre = FamaPreprocessor(train=True, token_list=str(tokens), bpemodel=str(spm))
@@ -70,6 +71,7 @@ def batch(corpus):
 def tiny_exp(corpus, tmp_path_factory):
     """A tiny ASR+ST model trained for 4 updates by ESPnet's trainer, averaged to model.pth."""
     from fama_espnet.bin.average_checkpoints import main as average
+
     from test_train import STEP2, tiny_config, train
 
     root = tmp_path_factory.mktemp("tiny_exp")

@@ -49,10 +49,12 @@ def test_nbest_outputs_are_the_searchs_and_merge_joins_every_file(corpus, tiny_e
             kbest = {f: read_table(out / f"{k}best_recog" / f) for f in FILES}
             assert kbest["token_int"][u].split() == [str(t) for t in expected[u][k - 1].token_ids]
             assert kbest["text"][u] == expected[u][k - 1].text
-        assert float(read_table(out / "1best_recog" / "score")[u]) >= float(read_table(out / "2best_recog" / "score")[u])
+        assert (float(read_table(out / "1best_recog" / "score")[u])
+                >= float(read_table(out / "2best_recog" / "score")[u]))
     assert yaml.safe_load((out / ".done").read_text())["nbest"] == 2
     # --nbest is part of what the decode was made from.
-    args = ["--model", str(tiny_exp), "--data", str(data), "--task", "st", "--output", str(out), "--config", str(config)]
+    args = ["--model", str(tiny_exp), "--data", str(data), "--task", "st", "--output", str(out),
+            "--config", str(config)]
     assert decode(args + ["--nbest", "2", "--check"]) == 0
     assert decode(args + ["--check"]) == 1 and decode(args + ["--nbest", "3", "--check"]) == 1
 

@@ -2,8 +2,13 @@
 import pytest
 import torch
 
-from fama_espnet.encoder import (FamaConformerEncoder, RelPositionMultiHeadAttention, relative_shift_batch_unsafe,
-                                 relative_shift_exact, subsampled_lengths)
+from fama_espnet.encoder import (
+    FamaConformerEncoder,
+    RelPositionMultiHeadAttention,
+    relative_shift_batch_unsafe,
+    relative_shift_exact,
+    subsampled_lengths,
+)
 
 
 def tiny_encoder(**kw):

@@ -16,14 +16,25 @@ import yaml
 
 from fama_espnet.bin.import_tsv import main as import_main
 from fama_espnet.data.fairseq_audio import (
-    DATA_TYPE, EntryError, FairseqAudioReader, load_entry, parse_entry,
+    DATA_TYPE,
+    EntryError,
+    FairseqAudioReader,
+    load_entry,
+    parse_entry,
 )
-from fama_espnet.data.speech_format import FBANK, WAVEFORM, frames_of_samples, kind_of as feature_kind
 from fama_espnet.data.fairseq_tsv import (
-    FAMA_SUBSETS, REPORT, TsvError, find_manifests, import_fama_dataroot, import_tsv, subset_languages,
+    FAMA_SUBSETS,
+    REPORT,
+    TsvError,
+    find_manifests,
+    import_fama_dataroot,
+    import_tsv,
+    subset_languages,
 )
-from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.data.format_data import ProblemLog
+from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.data.speech_format import FBANK, WAVEFORM, frames_of_samples, kind_of as feature_kind
+
 from test_train import STEP1, tiny_config, train
 
 HEADER = ["id", "audio", "n_frames", "tgt_text", "src_text", "speaker", "src_lang", "tgt_lang"]

@@ -17,6 +17,7 @@ import yaml
 from fama_espnet.data import fairseq_tsv
 from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.data.tts import speak
+
 from test_test_sets import make_releases
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,7 +150,8 @@ def test_data_sh_builds_every_set(tmp_path):
                                                              "dev_commonvoice-it-dev_commonvoice-it_1"]
     dev_tgt, dev_lang = read_table(data / "dev_st" / "text_tgt"), read_table(data / "dev_st" / "utt2tgtlang")
     assert dev_tgt["dev_commonvoice-it-dev_commonvoice-it_1"] == "il gatto rosso dorme"
-    assert dev_lang == {"dev_commonvoice-en-dev_commonvoice-en_1": "en", "dev_commonvoice-it-dev_commonvoice-it_1": "it",
+    assert dev_lang == {"dev_commonvoice-en-dev_commonvoice-en_1": "en",
+                        "dev_commonvoice-it-dev_commonvoice-it_1": "it",
                         "dev_st_covost2-it_en-dev_st_covost2-it_en_1": "en",
                         "dev_st_fleurs-en_it-dev_st_fleurs-en_it_1": "it"}
     tests = sorted(p.name for p in data.glob("test_*") if (p / ".done").exists())

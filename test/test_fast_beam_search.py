@@ -10,12 +10,14 @@ import pytest
 import torch
 
 from espnet2.legacy.nets.ctc_prefix_score import CTCPrefixScoreTH
+
 from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
 from fama_espnet.ctc_prefix_score import CTCPrefixScore
 from fama_espnet.fast_beam_search import FastBeamSearch, ngram_ban
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.scorers import NgramBlockScorer
 from fama_espnet.task import FamaTask, load_config
+
 from test_model import CONF, TINY
 
 V = 300
@@ -69,6 +71,7 @@ def test_random_model_same_nbest(random_model, encoder_batch, setting):
 @pytest.mark.parametrize("ctc_weight", [0.0, 0.2])
 def test_trained_model_same_nbest_on_speech(corpus, tiny_exp, ctc_weight):
     import soundfile as sf
+
     from fama_espnet.data.kaldi_dir import read_table
 
     s2t = FamaSpeech2Text.from_pretrained(tiny_exp)

@@ -6,6 +6,7 @@ import torch
 
 from test_model import tiny_model
 
+
 def loss_and_grads(model, batch, autocast=False):
     torch.manual_seed(0)  # the same SpecAugment masks for every model
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
@@ -82,6 +83,7 @@ def test_activation_checkpointing_same_gradients_and_batchnorm_statistics(corpus
 def test_short_training_runs_reach_the_same_validation_loss(corpus, tmp_path):
     """ESPnet's trainer, 6 updates of the tiny config with each attention path."""
     import yaml
+
     from test_train import STEP1, tiny_config, train
 
     losses = {}

@@ -1,9 +1,10 @@
 """FamaSpeech2Text and the decoding CLI on a model trained by ESPnet's trainer."""
-import soundfile as sf
 import pytest
+import soundfile as sf
 import torch
 
 from espnet_model_zoo.downloader import ModelDownloader
+
 from fama_espnet.bin.decode import main as decode
 from fama_espnet.bin.pack import main as pack
 from fama_espnet.data.kaldi_dir import read_table

@@ -12,8 +12,16 @@ import soundfile as sf
 from fama_espnet.bin.make_mini_corpus import main as cli
 from fama_espnet.data import mini_corpus as mc
 from fama_espnet.data.kaldi_dir import read_table
-from fama_espnet.data.mini_corpus import (VERB, en_indefinite, en_third_person, it_definite,
-                                          it_indefinite, it_pp, noun_phrase, place_phrase)
+from fama_espnet.data.mini_corpus import (
+    VERB,
+    en_indefinite,
+    en_third_person,
+    it_definite,
+    it_indefinite,
+    it_pp,
+    noun_phrase,
+    place_phrase,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

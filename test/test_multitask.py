@@ -2,6 +2,7 @@
 import torch
 
 from fama_espnet.multitask import TaskSampler
+
 from test_model import tiny_model
 
 

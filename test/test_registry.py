@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import torch
+
 from espnet2.tasks.asr import ASRTask
 
 from fama_espnet.task import load_config  # noqa: F401  (registers)

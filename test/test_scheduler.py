@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from espnet2.tasks.abs_task import scheduler_classes
+
 from fama_espnet.task import load_config
 
 CONF = Path(__file__).resolve().parents[1] / "conf"

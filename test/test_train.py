@@ -8,6 +8,7 @@ import yaml
 
 from fama_espnet.bin.train import main
 from fama_espnet.data.kaldi_dir import data_args, read_table, write_table
+
 from test_model import TINY
 
 CONF = Path(__file__).resolve().parents[1] / "conf"

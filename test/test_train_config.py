@@ -10,6 +10,7 @@ from fama_espnet.bin.make_train_config import main as make_train_config
 from fama_espnet.bin.prepare_token_list import main as prepare_token_list
 from fama_espnet.task import FamaTask, load_config, read_token_list
 from fama_espnet.train_config import ConfigError, finetune_config, install_token_list, scale_batch
+
 from test_model import TINY
 from test_train import STEP1, STEP2, train
 
@@ -117,8 +118,9 @@ def test_token_list_of_the_model_in_its_order(corpus, tmp_path, capsys):
     _, tokens, spm = corpus
     listed = tokens.read_text().splitlines()
     # Imported models keep fairseq's order: another order than the sentencepiece model's.
-    fairseq_order = ["<s>", "<pad>", "</s>", "<unk>"] + [t for t in listed if t not in ("<blank>", "<unk>", "<sos/eos>")] \
-        + ["<ctc_blank>"]
+    fairseq_order = (["<s>", "<pad>", "</s>", "<unk>"]
+                     + [t for t in listed if t not in ("<blank>", "<unk>", "<sos/eos>")]
+                     + ["<ctc_blank>"])
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({"token_list": fairseq_order}))
     out = tmp_path / "token_list"

@@ -18,7 +18,8 @@ from fama_espnet import provenance
 
 
 def epoch_checkpoints(exp_dir: Path) -> List[Path]:
-    found = [(int(m.group(1)), p) for p in exp_dir.glob("*epoch.pth") if (m := re.fullmatch(r"(\d+)epoch\.pth", p.name))]
+    found = [(int(m.group(1)), p) for p in exp_dir.glob("*epoch.pth")
+             if (m := re.fullmatch(r"(\d+)epoch\.pth", p.name))]
     return [p for _, p in sorted(found)]
 
 

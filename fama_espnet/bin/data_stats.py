@@ -25,7 +25,8 @@ def main(argv=None) -> None:
     stats = {"speech": speech_format.DESCRIPTION[speech_format.kind(a.data)],
              "utterances": len(durations), "hours": round(sum(secs) / 3600, 3),
              "seconds": {"min": round(secs[0], 2), "median": round(secs[len(secs) // 2], 2), "max": round(secs[-1], 2)},
-             "languages": {k: {"utterances": v["utterances"], "hours": round(v["hours"], 3)} for k, v in per_lang.items()}}
+             "languages": {k: {"utterances": v["utterances"], "hours": round(v["hours"], 3)}
+                           for k, v in per_lang.items()}}
     if a.bpemodel:
         import sentencepiece as spm
         sp = spm.SentencePieceProcessor(model_file=str(a.bpemodel))

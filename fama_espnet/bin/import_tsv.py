@@ -21,8 +21,8 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from fama_espnet.data.speech_format import SAMPLE_RATE
 from fama_espnet.data.fairseq_tsv import TsvError, import_fama_dataroot, import_tsv, read_audio_root
+from fama_espnet.data.speech_format import SAMPLE_RATE
 from fama_espnet.provenance import StaleOutput
 
 
@@ -58,7 +58,8 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
         print(f"import_tsv: error: {e}", file=sys.stderr)
         return 1
     for name, result in results.items():
-        print(result.summary if result else f"import_tsv: {name}: already imported (same manifest and options), skipped",
+        print(result.summary if result
+              else f"import_tsv: {name}: already imported (same manifest and options), skipped",
               file=sys.stderr)
     return 0
 

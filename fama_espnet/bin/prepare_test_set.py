@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from fama_espnet.bin.format_data import str2bool
 from fama_espnet import provenance
+from fama_espnet.bin.format_data import str2bool
 from fama_espnet.data.test_sets import PREPARERS, TestSetError, write_test_set
 
 DEFAULT_SPLIT = {"librispeech": "test-clean"}

@@ -45,9 +45,11 @@ def machine() -> str:
 
 def environment(command: str) -> List[str]:
     """The environment block: the command and every version that made the results."""
-    import espnet
-    import sacrebleu
     from importlib.metadata import PackageNotFoundError, version
+
+    import sacrebleu
+
+    import espnet
 
     def dist(name: str) -> str:
         try:

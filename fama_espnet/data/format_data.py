@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 import numpy as np
 import soundfile as sf
+
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import building_dir, speakers_to_utterances, split_row, utterance_tables, write_table

@@ -130,7 +130,7 @@ train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS [INIT_MODEL]
   # Precomputed fbank: the model skips its front-end (utterance CMVN still applies).
   extra="$(python -m fama_espnet.bin.speech_format --train_args "${train_data}") ${extra}"
   # --resume true: a killed run continues from its last checkpoint (one per epoch).
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2046,SC2086  # train_cmd, names, extra and data_args' output are option lists
   ${train_cmd} --gpu "${ngpu}" "${out}/train.log" \
     python -m fama_espnet.bin.train --config "${config}" --output_dir "${out}" \
       --token_list "${token_dir}/tokens.txt" --bpemodel "${token_dir}/bpe.model" \
@@ -151,6 +151,7 @@ if run_stage 2; then
   stage_start 2 "audio formatting (16 kHz mono) and validation"
   # Imported dirs (they record their speech format) are read in place: checked, tables copied.
   for x in ${data_sets}; do
+    # shellcheck disable=SC2086  # one argument per language
     python -m fama_espnet.bin.format_data --src "data/${x}" --dst "${dumpdir}/raw/${x}" --nj "${nj}" \
       --languages ${languages}
     [ "${feats_type}" = raw ] || python -m fama_espnet.bin.extract_fbank --src "${dumpdir}/raw/${x}" \
@@ -188,6 +189,7 @@ if run_stage 5; then
   stage_start 5 "statistics"
   stats_sets="${train_set}_filtered ${valid_set} ${test_sets}"; ${skip_train} && stats_sets=${test_sets}
   for x in ${stats_sets}; do
+    # shellcheck disable=SC2046  # no words without a bpe.model, else the option and its path
     python -m fama_espnet.bin.data_stats --data "${data_root}/${x}" \
       $([ -f "${token_dir}/bpe.model" ] && echo --bpemodel "${token_dir}/bpe.model")
   done

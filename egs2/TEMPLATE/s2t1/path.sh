@@ -1,3 +1,4 @@
+# shellcheck shell=bash  # sourced by the recipe scripts
 # Puts the project's tools/venv first on PATH (made by tools/setup.sh).
 # FAMA_ROOT: the repository (set it when the recipe is copied elsewhere).
 _root="${FAMA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash  # sourced by the recipe scripts
 # How jobs run: utils/slurm.sh submits each job with `sbatch --wait` (the stages add
 # --gpu N, which becomes --gres=gpu:N); utils/run.sh runs them on this machine.
 # Slurm is the default: set partition, account, ... in conf/slurm.conf (shell lines,
@@ -14,5 +15,6 @@ case "${FAMA_BACKEND:-slurm}" in
     export decode_cmd="utils/run.sh" ;;
   *)
     echo "cmd.sh: FAMA_BACKEND='${FAMA_BACKEND}' is neither slurm nor local" >&2
+    # shellcheck disable=SC2317  # exit when run instead of sourced
     return 1 2>/dev/null || exit 1 ;;
 esac

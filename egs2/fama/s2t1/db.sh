@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: local/data.sh reads these
 # Where the corpora are on this machine: one variable per corpus (ESPnet's db.sh).
 # Leave a variable empty when you do not have the corpus; local/data.sh names, in one
 # message, every one that the sets you ask for need. Relative paths are relative to

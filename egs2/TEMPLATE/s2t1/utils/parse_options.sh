@@ -29,6 +29,7 @@ while [ "$_po_i" -lt "${#_po_args[@]}" ]; do  # the options only, as the loop be
     echo "$0: config file '$_po_config' not found" >&2
     exit 1
   fi
+  # shellcheck source=/dev/null  # a --config file named on the command line
   . "$_po_config" || exit 1
 done
 

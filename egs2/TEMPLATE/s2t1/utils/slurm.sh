@@ -42,6 +42,7 @@ if [ -n "${given[config]:-}" ] && [ ! -f "$config" ]; then
   echo "$0: config file '$config' not found" >&2
   exit 1
 fi
+# shellcheck source=/dev/null  # the site's conf/slurm.conf or a --config file
 [ -f "$config" ] && { . "$config" || exit 1; }
 for name in "${!given[@]}"; do  # the command line overrides the config
   printf -v "$name" '%s' "${given[$name]}"

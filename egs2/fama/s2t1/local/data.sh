@@ -57,7 +57,8 @@ test_corpus() {  # NAME -> the db.sh variable(s) the test set reads
     test_voxpopuli_*) echo VOXPOPULI ;;
     test_fleurs_*) echo FLEURS ;;
     test_covost2_it_en) echo "COVOST2 COVOST2_CLIPS_IT" ;;
-    *) echo "$0: unknown test set '$1' (known: $(echo ${ALL_TESTS}))" >&2; return 1 ;;
+    *)  # shellcheck disable=SC2086,SC2116  # the unquoted echo puts the multi-line list on one line
+      echo "$0: unknown test set '$1' (known: $(echo ${ALL_TESTS}))" >&2; return 1 ;;
   esac
 }
 
@@ -95,7 +96,7 @@ done
 manifests="${train_sets}"
 ${step1} && manifests+=" ${STEP1_DEV}"
 ${step2} && manifests+=" ${STEP2_DEV}"
-manifests=$(echo ${manifests} | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+manifests=$(echo "${manifests}" | tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
 
 missing=()
 if [ -n "${manifests// }" ]; then
@@ -150,6 +151,7 @@ done
 
 if [ ${#missing[@]} -gt 0 ]; then
   {
+    # shellcheck disable=SC2116  # the echo puts the list on one line
     echo "$0: db.sh does not give every corpus the asked-for sets need (steps '${steps}', test sets '$(echo ${asked_tests})'):"
     printf '  %s\n' "${missing[@]}"
     echo "Set these in $(pwd)/db.sh, or ask for fewer sets (--steps, --test_sets)."
