@@ -55,7 +55,10 @@ def test_every_stage_then_rerun_skips(tmp_path):
     assert "[exp](exp/RESULTS.md)" in index and "### exp/s2t_step2/decode_model" in index
     assert (recipe / "exp" / "fama_mini.zip").exists()
     assert (recipe / "dump" / "raw" / "train" / "format_report.txt").exists()
-    assert (recipe / "dump" / "raw" / "train_filtered" / "filter_report.txt").exists()
+    # run.sh --feats_type fbank: features computed once in stage 2; training reads them.
+    assert (recipe / "dump" / "fbank" / "train_filtered" / "filter_report.txt").exists()
+    assert (recipe / "dump" / "fbank" / "train" / "feats_type").read_text().strip() == "fbank"
+    assert "--input_size 80" in (recipe / "exp" / "s2t_step1" / "train.log").read_text()
     decodes = recipe / "exp" / "s2t_step2" / "decode_model"
     hyps = (decodes / "test_st" / "text").read_bytes()
 
