@@ -13,6 +13,11 @@ r_t^n(h) = A_t + logcumsumexp_t(phi_{t-1} - A_{t-1}): one cumsum and one logcums
 over frames, batched over every pair (the formulation ESPnet's CTCPrefixScoreTH runs as a
 Python loop over frames). The subtraction of large cumulative sums is done in float64.
 `</s>` ends a hypothesis: psi(g + </s>) = logaddexp(r^n, r^b) of g at its last frame.
+
+Scoring a step's candidates (many per hypothesis) needs only the hypothesis's shifted
+phi (phi_{t-1}, -inf past its utterance's frames; at t = 0 the empty prefix's start) and
+its end probability: both are computed once per hypothesis when it is made (advance),
+so a candidate costs one gather of x(c), an add and a logsumexp.
 """
 from typing import Tuple
 
@@ -36,49 +41,59 @@ class CTCPrefixScore:
         b, t, _ = logp.shape
         self.frame_ok = torch.arange(t, device=logp.device)[None, :] < self.lengths[:, None]  # [B, T]
         self.blank_cum = logp[:, :, blank].double().cumsum(1)  # [B, T]
-        # The empty prefix: no label yet, all-blank paths only.
-        self.r = torch.stack([torch.full_like(self.blank_cum, NEG_INF), self.blank_cum], dim=-1)  # [rows, T, 2]
         self.psi = torch.zeros(b, dtype=torch.float64, device=logp.device)  # psi of each row's prefix
-        self.last = torch.full((b,), -1, dtype=torch.long, device=logp.device)  # last label (-1: none)
         self.utt = torch.arange(b, device=logp.device)  # utterance of each row
+        # The empty prefix: no label yet, all-blank paths only.
+        self._set_rows(torch.full_like(self.blank_cum, NEG_INF), self.blank_cum,
+                       torch.full((b,), -1, dtype=torch.long, device=logp.device))
 
-    def _gather(self, rows: Tensor, tokens: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
-        utt = self.utt[rows]
-        x = self.logp[utt, tokens].double()  # [P, T]: x_t(c)
-        rn, rb = self.r[rows, :, 0], self.r[rows, :, 1]
-        phi = torch.where((tokens == self.last[rows])[:, None], rb, torch.logaddexp(rn, rb))
-        r0 = torch.where(self.last[rows] < 0, x[:, 0], NEG_INF)  # only an empty g lets c start at frame 0
-        return utt, x, phi, r0
+    def _set_rows(self, rn: Tensor, rb: Tensor, last: Tensor) -> None:
+        """New rows with forward variables rn, rb [rows, T] and last labels `last` (-1: none):
+        keeps r for the recursion and the per-row terms every candidate of a row shares."""
+        self.r, self.last = torch.stack([rn, rb], dim=-1), last  # [rows, T, 2]
+        ok = self.frame_ok[self.utt]
+        # prev[:, 0, t]: phi_{t-1} from logaddexp(r^n, r^b); prev[:, 1, t]: from r^b alone (c repeats g's
+        # last label). Frame 0: only the empty prefix lets c start there (log 1).
+        start = torch.where(last < 0, 0.0, NEG_INF).to(rn.dtype)[:, None]
+        phi = torch.stack([torch.logaddexp(rn, rb), rb], dim=1)  # [rows, 2, T]
+        prev = torch.cat([start[:, None].expand(-1, 2, -1), phi[:, :, :-1]], dim=2)
+        self.prev = prev.masked_fill(~ok[:, None, :], NEG_INF)
+        end = (self.lengths[self.utt] - 1)[:, None]
+        self.at_end = phi[:, 0].gather(1, end).squeeze(1)  # psi(g + </s>)
 
     def delta(self, rows: Tensor, tokens: Tensor) -> Tensor:
         """psi(g + c) - psi(g) [P] (float64) for the pairs (rows[p], tokens[p]). </s> gives
         g's full-sequence probability, blank -inf. Needs no recursion: only g's variables."""
-        return self._delta(rows, tokens, *self._gather(rows, tokens))
-
-    def _delta(self, rows: Tensor, tokens: Tensor, utt: Tensor, x: Tensor, phi: Tensor, r0: Tensor) -> Tensor:
-        start = torch.cat([r0[:, None], phi[:, :-1] + x[:, 1:]], dim=1)
-        psi = torch.logsumexp(start.masked_fill(~self.frame_ok[utt], NEG_INF), dim=1)
-        end = (self.lengths[utt] - 1)[:, None]
-        rn, rb = self.r[rows, :, 0], self.r[rows, :, 1]
-        at_end = torch.logaddexp(rn.gather(1, end), rb.gather(1, end)).squeeze(1)
-        psi = torch.where(tokens == self.eos, at_end, psi)
-        psi = psi.masked_fill(tokens == self.blank, NEG_INF)
+        psi, _ = self._psi(rows, tokens)
         return psi - self.psi[rows]
+
+    def _psi(self, rows: Tensor, tokens: Tensor) -> Tuple[Tensor, Tensor]:
+        """(psi(g + c) [P], x_t(c) [P, T] float64) of the pairs."""
+        x = self.logp[self.utt[rows], tokens].double()  # [P, T]: x_t(c)
+        repeat = (tokens == self.last[rows]).long()
+        prev = self.prev[rows, repeat]  # [P, T]
+        psi = torch.logsumexp(prev + x, dim=1)
+        psi = torch.where(tokens == self.eos, self.at_end[rows], psi)
+        return psi.masked_fill(tokens == self.blank, NEG_INF), x
 
     def advance(self, rows: Tensor, tokens: Tensor) -> None:
         """Make the pairs (rows[p], tokens[p]) the new rows, in this order: the forward
         variables of g + c over all frames, as two scans."""
-        utt, x, phi, r0 = gathered = self._gather(rows, tokens)
-        delta = self._delta(rows, tokens, *gathered)
+        psi, x = self._psi(rows, tokens)
+        repeat = (tokens == self.last[rows]).long()
+        prev = self.prev[rows, repeat]  # phi_{t-1} (frame 0: the start), -inf past the end
         acc = x.cumsum(1)
-        terms = torch.cat([(r0 - acc[:, 0])[:, None], (phi - acc)[:, :-1]], dim=1)
+        # r_t^n(h) = A_t + logcumsumexp_s(phi_{s-1} - A_{s-1}), A_{-1} = 0.
+        terms = prev - torch.cat([torch.zeros_like(acc[:, :1]), acc[:, :-1]], dim=1)
         new_rn = acc + torch.logcumsumexp(terms, dim=1)
+        utt = self.utt[rows]
         bcum = self.blank_cum[utt]
-        terms = torch.cat([torch.full_like(r0, NEG_INF)[:, None], (new_rn - bcum)[:, :-1]], dim=1)
+        terms = torch.cat([torch.full_like(new_rn[:, :1], NEG_INF), (new_rn - bcum)[:, :-1]], dim=1)
         new_rb = bcum + torch.logcumsumexp(terms, dim=1)
-        self.psi = self.psi[rows] + delta
-        self.r, self.last, self.utt = torch.stack([new_rn, new_rb], dim=-1), tokens, utt
+        self.psi, self.utt = psi, utt
+        self._set_rows(new_rn, new_rb, tokens)
 
     def keep(self, rows: Tensor) -> None:
         """Drop every row not listed (finished utterances leaving the batch)."""
         self.r, self.psi, self.last, self.utt = self.r[rows], self.psi[rows], self.last[rows], self.utt[rows]
+        self.prev, self.at_end = self.prev[rows], self.at_end[rows]
