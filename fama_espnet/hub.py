@@ -22,6 +22,8 @@ from typing import Dict, Optional, Union
 
 import yaml
 
+from fama_espnet.tokens import languages_of
+
 # huggingface_hub's rule for a repo id (namespace/name), with an optional @revision.
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(@[\w./-]+)?$")
 # An exp dir's model files, the most useful first (ESPnet exp dirs hold several averages).
@@ -155,7 +157,7 @@ def model_card(folder: Path, repo_id: str, results: Optional[Path], license: str
 
     state = torch.load(files["s2t_model_file"], map_location="cpu", weights_only=True)
     n_params = sum(v.numel() for v in state.values())
-    languages = config.get("model_conf", {}).get("languages", ["en", "it"])
+    languages = config.get("model_conf", {}).get("languages") or languages_of(config.get("token_list", []))
     front = {"language": list(languages), "license": license, "library_name": "espnet",
              "tags": ["espnet", "audio", "speech-recognition", "speech-translation", "fama"],
              "pipeline_tag": "automatic-speech-recognition"}

@@ -23,7 +23,7 @@ import yaml
 from torch import Tensor
 
 from fama_espnet.inference import load_model
-from fama_espnet.model import lang_tag
+from fama_espnet.tokens import lang_tag, languages_of
 
 FAIRSEQ_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
 CTC_BLANK = "<ctc_blank>"
@@ -248,7 +248,7 @@ def import_checkpoint(checkpoint: str, spm_model: str, dictionary: str, outdir: 
         raise CheckpointError(
             f"{dictionary}: {len(tokens) - 5} symbols give {len(tokens)} tokens with the 4 fairseq specials "
             f"and <ctc_blank>, but {checkpoint} has {bad_rows} rows: the dictionary does not match the checkpoint")
-    languages = [t[len("<lang:"):-1] for t in tokens if t.startswith("<lang:") and t.endswith(">")]
+    languages = languages_of(tokens)
     if not languages:
         raise CheckpointError(f"{dictionary}: no <lang:xx> tags; FAMA dictionaries have <lang:en> and <lang:it>")
     check_spm(spm_model, tokens, languages)

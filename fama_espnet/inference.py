@@ -26,7 +26,9 @@ from fama_espnet.frontend import KaldiFbank
 from fama_espnet.model import FamaModel
 from fama_espnet.task import FamaTask
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+# Compute dtype of each precision; int8: the linear layers dynamically quantised (int8
+# weights, activations quantised per call; CPU only), everything else float32.
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "int8": torch.float32}
 
 
 @dataclass
@@ -61,7 +63,13 @@ class FamaSpeech2Text:
 
     def __init__(self, s2t_train_config: Union[str, Path], s2t_model_file: Union[str, Path],
                  bpemodel: Optional[str] = None, device: str = "cpu", dtype: str = "float32", **decoding):
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+        if dtype == "int8" and torch.device(device).type != "cpu":
+            raise ValueError(f"dtype int8 (dynamic quantisation) runs on the CPU, not on {device}")
         self.model, conf = load_model(s2t_train_config, s2t_model_file, device)
+        if dtype == "int8":
+            torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
         self.device = device
         bpemodel = Path(bpemodel or conf.bpemodel)
         if not bpemodel.is_file():
@@ -74,8 +82,6 @@ class FamaSpeech2Text:
         if self.options.search not in searches:
             raise ValueError(f"search must be one of {sorted(searches)}, got {self.options.search!r}")
         self.search = searches[self.options.search](self.model, self.options)
-        if dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
         self.dtype = DTYPES[dtype]
         # Tags and special symbols never reach the output text.
         self.hidden = {self.model.sos, self.model.blank_id, *self.model.lang_ids.values()}

@@ -31,12 +31,9 @@ from espnet2.train.abs_espnet_model import AbsESPnetModel
 
 from fama_espnet.losses import ctc_greedy, ctc_loss_sum, label_smoothed_nll, token_error_rate
 from fama_espnet.multitask import TaskSampler, current_rank
+from fama_espnet.tokens import BLANK, SOS_EOS, lang_tag, languages_of, missing_tags
 
 IGNORE_ID = -1
-
-
-def lang_tag(lang: str) -> str:
-    return f"<lang:{lang}>"
 
 
 def unpad(ys: Tensor, lengths: Tensor) -> List[Tensor]:
@@ -67,9 +64,9 @@ class FamaModel(AbsESPnetModel):
         p_asr: float = 1.0,
         task_sampling: str = "batch",
         task_seed: int = 1,
-        languages: Sequence[str] = ("en", "it"),
-        sym_blank: str = "<blank>",
-        sym_sos_eos: str = "<sos/eos>",
+        languages: Optional[Sequence[str]] = None,  # default: every tag of the token list
+        sym_blank: str = BLANK,
+        sym_sos_eos: str = SOS_EOS,
         report_ctc_error: bool = True,
         extract_feats_in_collect_stats: bool = True,
     ):
@@ -79,7 +76,9 @@ class FamaModel(AbsESPnetModel):
         token_list = list(token_list)
         if len(token_list) != vocab_size:
             raise ValueError(f"token_list has {len(token_list)} entries but vocab_size is {vocab_size}")
-        missing = [s for s in [sym_blank, sym_sos_eos] + [lang_tag(x) for x in languages] if s not in token_list]
+        if languages is None:
+            languages = languages_of(token_list) or ["xx"]  # none: reported as missing below
+        missing = [s for s in [sym_blank, sym_sos_eos] if s not in token_list] + missing_tags(token_list, languages)
         if missing:
             raise ValueError(
                 f"token_list lacks {missing}: FAMA needs the CTC blank, {sym_sos_eos} and one "

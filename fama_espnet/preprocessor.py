@@ -7,7 +7,7 @@ from espnet2.text.build_tokenizer import build_tokenizer
 from espnet2.text.token_id_converter import TokenIDConverter
 from espnet2.train.preprocessor import AbsPreprocessor
 
-from fama_espnet.model import lang_tag
+from fama_espnet.tokens import UNK, lang_tag, languages_of, missing_tags
 
 TEXT_KEYS = ("text", "text_tgt")
 LANG_KEYS = ("src_lang", "tgt_lang")
@@ -19,13 +19,15 @@ class FamaPreprocessor(AbsPreprocessor):
     mono waveform, or (frames, feature_dim) features when feature_dim is given."""
 
     def __init__(self, train: bool, token_list: Union[str, Sequence[str]], bpemodel: str,
-                 languages: Sequence[str] = ("en", "it"), unk_symbol: str = "<unk>",
+                 languages: Optional[Sequence[str]] = None, unk_symbol: str = UNK,
                  feature_dim: Optional[int] = None):
         super().__init__(train)
         self.feature_dim = feature_dim
         self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=bpemodel)
         self.converter = TokenIDConverter(token_list=token_list, unk_symbol=unk_symbol)
-        missing = [lang_tag(x) for x in languages if lang_tag(x) not in self.converter.token2id]
+        tokens = self.converter.token_list
+        languages = languages_of(tokens) if languages is None else languages  # default: the list's tags
+        missing = missing_tags(tokens, languages)
         if missing:
             raise ValueError(f"token list lacks the language tags {missing}")
         self.tag_ids = {x: self.converter.token2id[lang_tag(x)] for x in languages}

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Union
 
 import yaml
 
-from fama_espnet.data.kaldi_dir import DONE_MARK
+from fama_espnet.files import DONE_MARK
 
 MadeFrom = Dict[str, Any]
 

@@ -30,6 +30,7 @@ from espnet2.utils.types import int_or_none, str2bool, str_or_none
 from fama_espnet.model import FamaModel
 from fama_espnet.preprocessor import FamaPreprocessor
 from fama_espnet.registry import register
+from fama_espnet.tokens import read_token_list
 from fama_espnet.trainer import FamaTrainer
 
 register()
@@ -38,13 +39,6 @@ model_choices = ClassChoices("model", classes=dict(fama=FamaModel), type_check=A
 
 # How many missing ids an error message lists before it only counts.
 SHOW_IDS = 10
-
-
-def read_token_list(token_list: Union[str, List[str]]) -> List[str]:
-    if isinstance(token_list, str):
-        with open(token_list, encoding="utf-8") as f:
-            return [line.rstrip("\n") for line in f]
-    return list(token_list)
 
 
 class FamaTask(AbsTask):
@@ -93,7 +87,7 @@ class FamaTask(AbsTask):
             train=train,
             token_list=args.token_list,
             bpemodel=args.bpemodel,
-            languages=args.model_conf.get("languages", ("en", "it")),
+            languages=args.model_conf.get("languages"),  # default: the token list's tags
             feature_dim=args.input_size,  # features given by the data (no front-end)
         )
 

@@ -9,14 +9,12 @@ from typing import Iterable, List, Sequence
 
 import sentencepiece as spm
 
-from fama_espnet.data.kaldi_dir import write_text
-from fama_espnet.model import lang_tag
-
-BLANK, UNK, SOS_EOS = "<blank>", "<unk>", "<sos/eos>"
+from fama_espnet.files import write_text
+from fama_espnet.tokens import BLANK, LANGUAGES, SOS_EOS, UNK, lang_tag
 
 
 def train_sentencepiece(sentences: Iterable[str], model_prefix: str, vocab_size: int,
-                        languages: Sequence[str] = ("en", "it"), model_type: str = "unigram") -> Path:
+                        languages: Sequence[str] = LANGUAGES, model_type: str = "unigram") -> Path:
     """Trains `<model_prefix>.model` (atomically: a failed run leaves nothing behind)."""
     prefix = Path(model_prefix)
     prefix.parent.mkdir(parents=True, exist_ok=True)

@@ -26,12 +26,14 @@ in its order: `install_token_list` puts it (and the sentencepiece model) in plac
 """
 import copy
 import filecmp
-import os
 import shutil
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
+
+from fama_espnet.files import replacing, write_text
+from fama_espnet.tokens import LANGUAGES, missing_tags
 
 # Config keys that describe the network, taken from the fine-tuned model's config.
 MODEL_KEYS = ("frontend", "frontend_conf", "normalize", "normalize_conf", "preencoder", "preencoder_conf",
@@ -124,10 +126,7 @@ def derive_config(config: Path, out: Path, gpus: Optional[int] = None, ref_gpus:
         header.append(line)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    text = "".join(f"# {h}\n" for h in header) + yaml.safe_dump(conf, sort_keys=False, allow_unicode=True)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    write_text(out, "".join(f"# {h}\n" for h in header) + yaml.safe_dump(conf, sort_keys=False, allow_unicode=True))
     return "; ".join(header)
 
 
@@ -143,18 +142,17 @@ def model_tokens(model_config: Path) -> List[str]:
 
 
 def install_token_list(spm_model: Path, outdir: Path, model_config: Optional[Path] = None,
-                       languages: Sequence[str] = ("en", "it")) -> str:
+                       languages: Sequence[str] = LANGUAGES) -> str:
     """outdir/{bpe.model, tokens.txt}: the model's own token list when model_config is
     given (fine-tuning keeps its output rows in place), else the ESPnet token list of
     spm_model. An outdir holding another vocabulary is refused, never overwritten."""
-    from fama_espnet.model import lang_tag
     from fama_espnet.tokenizer import token_list
 
     spm_model, outdir = Path(spm_model), Path(outdir)
     if not spm_model.is_file():
         raise ConfigError(f"{spm_model}: no such sentencepiece model")
     tokens = model_tokens(model_config) if model_config is not None else token_list(str(spm_model))
-    missing = [lang_tag(x) for x in languages if lang_tag(x) not in tokens]
+    missing = missing_tags(tokens, languages)
     if missing:
         raise ConfigError(f"{model_config or spm_model}: the vocabulary lacks {missing}; FAMA models need "
                           "one <lang:xx> tag per language")
@@ -169,8 +167,7 @@ def install_token_list(spm_model: Path, outdir: Path, model_config: Optional[Pat
         return f"{outdir}: already holds this vocabulary ({len(tokens)} tokens)"
     outdir.mkdir(parents=True, exist_ok=True)
     # bpe.model first: fama.sh's tokenizer stage skips as soon as tokens.txt exists.
-    shutil.copyfile(spm_model, outdir / "bpe.model.tmp")
-    os.replace(outdir / "bpe.model.tmp", have_spm)
-    (outdir / "tokens.txt.tmp").write_text(text, encoding="utf-8")
-    os.replace(outdir / "tokens.txt.tmp", have_tokens)
+    with replacing(have_spm) as tmp:
+        shutil.copyfile(spm_model, tmp)
+    write_text(have_tokens, text)
     return f"{outdir}: {len(tokens)} tokens from {model_config or spm_model}"

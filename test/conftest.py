@@ -1,14 +1,22 @@
 """Shared fixtures: a small bilingual speech corpus spoken by espeak-ng, and its tokenizer."""
+import os
 from pathlib import Path
 from typing import List
 
 import pytest
 import soundfile as sf
+import torch
 
 from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir
 from fama_espnet.data.tts import speak
 from fama_espnet.tokenizer import train_sentencepiece, write_token_list
+
+# Under pytest-xdist each worker is given one core: torch, and the recipes run as subprocesses
+# (path.sh keeps a given OMP_NUM_THREADS), use one thread, so workers never oversubscribe.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
 
 PAIRS = [
     ("the red cat sleeps on the table", "il gatto rosso dorme sul tavolo"),
@@ -72,7 +80,7 @@ def tiny_exp(corpus, tmp_path_factory):
     """A tiny ASR+ST model trained for 4 updates by ESPnet's trainer, averaged to model.pth."""
     from fama_espnet.bin.average_checkpoints import main as average
 
-    from test_train import STEP2, tiny_config, train
+    from helpers import STEP2, tiny_config, train
 
     root = tmp_path_factory.mktemp("tiny_exp")
     exp = root / "exp"
@@ -85,7 +93,7 @@ def tiny_exp(corpus, tmp_path_factory):
 def straight_exp(corpus, tmp_path_factory):
     """(config, exp dir) of a tiny ASR+ST training run 3 epochs without a stop, the
     reference that resumed and killed runs must equal."""
-    from test_train import NO_PLOTS, STEP2, tiny_config, train
+    from helpers import NO_PLOTS, STEP2, tiny_config, train
 
     root = tmp_path_factory.mktemp("straight")
     config = tiny_config(root, "")

@@ -2,16 +2,12 @@
 slices of a file, stored-zip .npy fbank and audio bytes) become data dirs whose
 entries load as the source arrays; bad rows are reported by line; training runs from
 zipped fbank with the front-end skipped."""
-import io
-import zipfile
 from pathlib import Path
-from typing import Dict, List
 
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
-import torchaudio.compliance.kaldi as ta_kaldi
 import yaml
 
 from fama_espnet.bin.import_tsv import main as import_main
@@ -35,44 +31,7 @@ from fama_espnet.data.format_data import ProblemLog
 from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.data.speech_format import FBANK, WAVEFORM, frames_of_samples, kind_of as feature_kind
 
-from test_train import STEP1, tiny_config, train
-
-HEADER = ["id", "audio", "n_frames", "tgt_text", "src_text", "speaker", "src_lang", "tgt_lang"]
-
-
-def fbank(wav: np.ndarray) -> np.ndarray:
-    """fairseq's extract_fbank_features: Kaldi fbank of the 16-bit-range waveform."""
-    x = torch.from_numpy(wav * 32768.0).unsqueeze(0)
-    return ta_kaldi.fbank(x, num_mel_bins=80, sample_frequency=16000).numpy()
-
-
-def write_tsv(path: Path, rows: List[List[str]], header=HEADER) -> Path:
-    """Tab-joined with no quoting, as fairseq's save_df_to_tsv (csv QUOTE_NONE) writes."""
-    path.write_text("\n".join("\t".join(map(str, r)) for r in [header] + rows) + "\n", encoding="utf-8")
-    return path
-
-
-def zip_entries(zip_path: Path, members: Dict[str, bytes]) -> Dict[str, str]:
-    """A stored zip and `zip:offset:size` per member name, offsets computed as fairseq's
-    get_zip_manifest does (local header offset + 30 + file name length)."""
-    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    with zipfile.ZipFile(zip_path) as z:
-        return {Path(i.filename).stem: f"{zip_path.name}:{i.header_offset + 30 + len(i.filename)}:{i.file_size}"
-                for i in z.infolist()}
-
-
-def npy_bytes(x: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, x)
-    return buf.getvalue()
-
-
-def wav_bytes(x: np.ndarray, rate: int = 16000) -> bytes:
-    buf = io.BytesIO()
-    sf.write(buf, x, rate, format="WAV", subtype="PCM_16")
-    return buf.getvalue()
+from helpers import STEP1, fbank, npy_bytes, tiny_config, train, wav_bytes, write_tsv, zip_entries
 
 
 @pytest.fixture(scope="module")

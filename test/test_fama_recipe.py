@@ -18,7 +18,7 @@ from fama_espnet.data import fairseq_tsv
 from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.data.tts import speak
 
-from test_test_sets import make_releases
+from helpers import make_releases
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "egs2" / "fama" / "s2t1"
@@ -182,32 +182,33 @@ def test_run_sh_trains_each_step_on_its_own_sets():
     assert options(configs[0])["config"] == "conf/train_fama_medium_asr.yaml"
     assert options(configs[1])["config"] == "conf/train_fama_medium.yaml"
     assert all(options(c)["gpus"] == "1" and options(c)["ref_gpus"] == "16" for c in configs)
-    # Data of both steps first, then step 1, then step 2 and the evaluation.
-    assert [(o["stage"], o["stop_stage"], o["train_set"], o["valid_set"]) for o in fama] == [
-        ("1", "5", "train_asr", "dev_asr"), ("2", "5", "train_st", "dev_st"),
-        ("6", "7", "train_asr", "dev_asr"), ("8", "12", "train_st", "dev_st")]
-    for o in fama:
-        assert o["step1_config"] == "exp/fama_medium/conf/step1.yaml"
-        assert o["step2_config"] == "exp/fama_medium/conf/step2.yaml"
-        assert (o["avg_num"], o["nbpe"], o["ngpu"], o["inference_nj"]) == ("25", "16000", "1", "4")
-        assert o["expdir"] == "exp/fama_medium" and o["train_cmd"] == "utils/run.sh"
-    assert fama[0]["test_sets"] == "" and fama[2]["step1_args"] == ""
+    # One fama.sh run, all stages; each step has its own training and validation set.
+    assert [(o["stage"], o["stop_stage"]) for o in fama] == [("1", "13")]
+    o = fama[0]
+    assert (o["step1_train_set"], o["step1_valid_set"], o["step2_train_set"], o["step2_valid_set"]) == \
+        ("train_asr", "dev_asr", "train_st", "dev_st")
+    assert o["step1_config"] == "exp/fama_medium/conf/step1.yaml"
+    assert o["step2_config"] == "exp/fama_medium/conf/step2.yaml"
+    assert (o["avg_num"], o["nbpe"], o["ngpu"], o["inference_nj"]) == ("25", "16000", "1", "4")
+    assert o["expdir"] == "exp/fama_medium" and o["train_cmd"] == "utils/run.sh"
+    assert o["test_sets"] == "auto" and o["step1_args"] == "" and "steps" not in o
 
 
 def test_run_sh_stage_ranges_and_batch_options():
     cmds = dry("--stage", "7", "--stop_stage", "8", "--keep_batch", "false", "--bpemodel", "spm.model")
-    assert "--gpus" not in cmds[0] and [options(c)["stage"] for c in cmds[2:]] == ["7", "8"]
-    assert [options(c)["stop_stage"] for c in cmds[2:]] == ["7", "8"]
+    assert "--gpus" not in cmds[0] and [options(c)["stage"] for c in cmds[2:]] == ["7"]
+    assert [options(c)["stop_stage"] for c in cmds[2:]] == ["8"]
     assert not any("prepare_token_list" in " ".join(c) for c in cmds)  # stage 4 not asked for
     cmds = dry("--stage", "4", "--stop_stage", "4", "--bpemodel", "spm.model")
     assert cmds[0][:3] == ["python", "-m", "fama_espnet.bin.prepare_token_list"]
-    assert [options(c)["train_set"] for c in cmds[1:]] == ["train_asr", "train_st"]
+    assert [(options(c)["step1_train_set"], options(c)["step2_train_set"]) for c in cmds[1:]] == \
+        [("train_asr", "train_st")]
 
 
 def test_run_sh_multi_node_uses_srun_and_espnet_slurm_launcher():
     cmds = dry("--ngpu", "8", "--num_nodes", "2", "--stage", "6", "--stop_stage", "8", env={"FAMA_BACKEND": "slurm"})
     assert options(cmds[0])["gpus"] == "16"
-    step1, step2 = options(cmds[2]), options(cmds[3])
+    step1 = step2 = options(cmds[2])
     assert step1["train_cmd"].startswith("local/multinode.sh --nodes 2 --time")
     assert re.fullmatch(r"--dist_launcher slurm --dist_init_method file://\S+/exp/fama_small/\.dist_init\.step1\.\d+",
                         step1["step1_args"])
@@ -253,14 +254,15 @@ def test_run_sh_finetunes_a_fama_model(fama_model, task):
         assert (o["train_set"], o["valid_set"], o["test_sets"], o["expdir"], o["avg_num"]) == \
             ("my_train", "my_dev", "my_test", expdir, "5")
     init = f"--init_param {fama_model}/model.pth "
-    if task == "asr":
-        assert [(o["stage"], o["stop_stage"]) for o in fama] == [("2", "7"), ("10", "12")]
+    # One fama.sh run from stage 2 (stage 1 is FAMA's corpora) training one step; no links between steps.
+    assert [(o["stage"], o["stop_stage"]) for o in fama] == [("2", "13")]
+    assert not any(c[0] == "ln" for c in cmds)
+    if task == "asr":  # step 1 alone: trained, then decoded and packed
+        assert fama[0]["steps"] == "1" and fama[0]["decode_tasks"] == "asr"
         assert fama[0]["step1_config"] == f"{expdir}/conf/finetune.yaml" and fama[0]["step1_args"] == init
-        assert all(o["decode_tasks"] == "asr" for o in fama)
-        assert ["ln", "-sfn", "s2t_step1", f"{expdir}/s2t_step2"] in cmds
-    else:
-        assert [(o["stage"], o["stop_stage"]) for o in fama] == [("2", "5"), ("8", "12")]
-        assert fama[1]["step2_config"] == f"{expdir}/conf/finetune.yaml" and fama[1]["step2_args"] == init
+    else:  # step 2 alone, from the given model
+        assert fama[0]["steps"] == "2"
+        assert fama[0]["step2_config"] == f"{expdir}/conf/finetune.yaml" and fama[0]["step2_args"] == init
 
 
 def test_run_sh_finetunes_for_asr_end_to_end(corpus, tiny_exp, tmp_path):
@@ -295,7 +297,7 @@ def test_run_sh_finetunes_for_asr_end_to_end(corpus, tiny_exp, tmp_path):
         yaml.safe_load((model / "config.yaml").read_text())["token_list"]
     log = (exp / "s2t_step1" / "train.log").read_text()
     assert f"Loading pretrained params from {model}/model.pth" in log
-    assert (exp / "s2t_step2").resolve() == (exp / "s2t_step1").resolve()
+    assert not (exp / "s2t_step2").exists()  # an ASR fine-tune is step 1 alone; its model is decoded
     decodes = exp / "s2t_step1" / "decode_model"
     assert len(read_table(decodes / "my_test_asr" / "text")) == 12
     assert not (decodes / "my_test_st").exists()
@@ -334,7 +336,7 @@ def fbk_dataroot(corpus, root: Path) -> Path:
     """FBK's $DATAROOT at tiny size: a manifest per subset of FAMA's commands (2 rows each),
     its audio the 80-dim fbank .npy of the corpus utterances in one stored zip, as FBK's
     preprocessing writes it (entries relative to the data root)."""
-    from test_fairseq_tsv import fbank, npy_bytes, write_tsv, zip_entries
+    from helpers import fbank, npy_bytes, write_tsv, zip_entries
 
     data = corpus[0]
     root.mkdir(parents=True)

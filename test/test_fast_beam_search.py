@@ -18,7 +18,7 @@ from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.scorers import NgramBlockScorer
 from fama_espnet.task import FamaTask, load_config
 
-from test_model import CONF, TINY
+from helpers import CONF, TINY
 
 V = 300
 

@@ -4,7 +4,7 @@ bf16: stated tolerances), in both relative-shift modes."""
 import pytest
 import torch
 
-from test_model import tiny_model
+from helpers import tiny_model
 
 
 def loss_and_grads(model, batch, autocast=False):
@@ -84,7 +84,7 @@ def test_short_training_runs_reach_the_same_validation_loss(corpus, tmp_path):
     """ESPnet's trainer, 6 updates of the tiny config with each attention path."""
     import yaml
 
-    from test_train import STEP1, tiny_config, train
+    from helpers import STEP1, tiny_config, train
 
     losses = {}
     for impl in ("math", "sdpa"):

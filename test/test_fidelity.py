@@ -1,7 +1,5 @@
-"""Our FAMA architecture against FBK-fairseq's own outputs (../shared/oracle/fbk_fairseq)."""
+"""Our FAMA architecture against FBK-fairseq's own outputs (test/fixtures/fbk_fairseq)."""
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,10 +8,8 @@ import torch
 from fama_espnet.import_fairseq import convert_state_dict, load_fairseq_checkpoint
 from fama_espnet.inference import load_model
 
-ORACLE = Path(__file__).resolve().parents[2] / "shared" / "oracle" / "fbk_fairseq"
-# Outside CI a checkout may lack ../shared; CI always has it, so there a miss is a failure.
-pytestmark = pytest.mark.skipif(not ORACLE.exists() and not os.environ.get("CI"),
-                                reason=f"oracle fixtures not found at {ORACLE}")
+from helpers import ORACLE
+
 TOL = 1e-4
 
 
@@ -136,7 +132,7 @@ def test_decoding_reproduces_fairseq_generate(oracle_model, refs, mode, ctc_weig
 
 @pytest.fixture(scope="module")
 def more():
-    """The 40 further inputs of ../shared/oracle/fbk_fairseq/more, encoded as one padded batch
+    """The 40 further inputs of test/fixtures/fbk_fairseq/more, encoded as one padded batch
     (batched and single-utterance encoder outputs agree within TOL), and generate's outputs."""
     inputs = np.load(ORACLE / "more" / "inputs_more.npz")
     generated = json.loads((ORACLE / "more" / "generate_more.json").read_text())

@@ -1,7 +1,6 @@
 """The import CLI for released FAMA checkpoints: what it writes, how it is used, and
 what it refuses. Exactness of the imported weights is in test_fidelity.py."""
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +15,8 @@ from fama_espnet.import_fairseq import load_fairseq_checkpoint
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.tokenizer import train_sentencepiece
 
-ORACLE = Path(__file__).resolve().parents[2] / "shared" / "oracle" / "fbk_fairseq"
-pytestmark = pytest.mark.skipif(not ORACLE.exists() and not os.environ.get("CI"),
-                                reason=f"oracle fixtures not found at {ORACLE}")
+from helpers import ORACLE
+
 CKPT, SPM, DICT = ORACLE / "fama_tiny_asr_avg3.pt", ORACLE / "spm_en_it_200_lid.model", ORACLE / "spm_en_it_200_lid.txt"
 
 

@@ -113,3 +113,17 @@ def test_search_choice_and_bf16_run(corpus, tiny_exp):
         FamaSpeech2Text.from_pretrained(tiny_exp, search="espnet")  # default: fairseq's semantics
     with pytest.raises(ValueError, match="beam_semantics must be one of"):
         FamaSpeech2Text.from_pretrained(tiny_exp, beam_semantics="whisper")
+
+
+def test_int8_quantises_every_linear_layer_and_decodes(corpus, tiny_exp):
+    """--dtype int8 (CPU): the linear layers run on int8 weights; decoding keeps FAMA's
+    rules; its accuracy on the mini model is in the README. A GPU device is refused."""
+    _, wavs = speech(corpus, 2)
+    s2t = FamaSpeech2Text.from_pretrained(tiny_exp, dtype="int8", max_len=8)
+    modules = list(s2t.model.modules())
+    assert not any(type(m) is torch.nn.Linear for m in modules)
+    assert sum(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in modules) > 10
+    nbests = s2t.batch_decode(wavs, ["it", "en"])
+    assert all(len(n) == 1 and "<lang:" not in n[0].text for n in nbests)
+    with pytest.raises(ValueError, match="int8 .* runs on the CPU"):
+        FamaSpeech2Text.from_pretrained(tiny_exp, dtype="int8", device="cuda")

@@ -1,29 +1,14 @@
 """FamaModel's losses, each checked against an independent torch computation, on a
 tiny-dims model built from the real FAMA-small config and real (espeak) speech."""
-from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from fama_espnet.losses import label_smoothed_nll
-from fama_espnet.task import FamaTask, load_config, read_token_list
+from fama_espnet.tokens import read_token_list
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
-TINY = {
-    "encoder_conf": dict(output_size=32, attention_heads=4, linear_units=64, num_blocks=3,
-                         conv_channels=48, interctc_layer_idx=[2]),
-    "decoder_conf": dict(attention_heads=4, linear_units=64, num_blocks=2),
-}
-
-
-def tiny_model(tokens, config="train_fama_small.yaml", encoder_conf=None, **model_conf):
-    overrides = {**TINY, "model_conf": model_conf} if model_conf else dict(TINY)
-    if encoder_conf:
-        overrides["encoder_conf"] = {**TINY["encoder_conf"], **encoder_conf}
-    args = load_config(CONF / config, overrides, token_list=read_token_list(str(tokens)))
-    torch.manual_seed(0)
-    return FamaTask.build_model(args)
+from helpers import tiny_model
 
 
 def test_forward_backward_on_real_speech(corpus, batch):

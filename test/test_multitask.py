@@ -3,7 +3,7 @@ import torch
 
 from fama_espnet.multitask import TaskSampler
 
-from test_model import tiny_model
+from helpers import tiny_model
 
 
 def draws(sampler, n, rank=0, batch=4):

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from fama_espnet import provenance
-from fama_espnet.data.kaldi_dir import building_dir
+from fama_espnet.files import building_dir
 
 
 def test_data_outputs_skip_or_refuse(tmp_path):

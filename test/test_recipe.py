@@ -49,7 +49,8 @@ def test_every_stage_then_rerun_skips(tmp_path):
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     index, results = (recipe / "RESULTS.md").read_text(), (recipe / "exp" / "RESULTS.md").read_text()
     for row in ("| test | ASR | en | WER", "| test | ASR | it | WER", "| test | ST | en-it | BLEU",
-                "| test | ST | it-en | BLEU", "| test | ST | all | BLEU"):
+                "| test | ST | it-en | BLEU", "| test | ST | all | BLEU",
+                "| test | ASR | en held_out_voice | WER", "| test | ST | it-en seen_voice | BLEU"):
         assert row in results and row in index, row
     assert "![loss]" in results and "Wall time per stage" in results
     assert "[exp](exp/RESULTS.md)" in index and "### exp/s2t_step2/decode_model" in index

@@ -1,4 +1,4 @@
-"""Scoring users can analyse (fama_espnet/scoring.py, bin/score.py, bin/results.py): jiwer's
+"""Scoring users can analyse (fama_espnet/metrics.py, bin/score.py, bin/results.py): jiwer's
 alignments checked against a hand-computed one in sclite's formats, the WER numbers
 consistent with the counts, sacrebleu signatures and the environment block in RESULTS.md."""
 import subprocess
@@ -8,10 +8,10 @@ import sacrebleu
 import torchaudio
 import yaml
 
-from fama_espnet import provenance, scoring
+from fama_espnet import metrics, provenance
 from fama_espnet.bin.results import main as results
 from fama_espnet.bin.score import main as score
-from fama_espnet.data.kaldi_dir import DONE_MARK
+from fama_espnet.files import DONE_MARK
 
 REFS = {"u1": "the red cat sleeps on table", "u2": "dove è il vecchio mercato", "u3": "she opens the door",
         "u4": "we drink water"}
@@ -60,7 +60,7 @@ Eval:          I          I
 
 
 def test_sclite_files_match_a_hand_computed_alignment(tmp_path):
-    total = scoring.write_sclite(tmp_path, REFS, HYPS, GROUPS, SPK, "raw")
+    total = metrics.write_sclite(tmp_path, REFS, HYPS, GROUPS, SPK, "raw")
     assert (tmp_path / "ref.trn").read_text().splitlines()[0] == "the red cat sleeps on table\t(spk_en-u1)"
     assert (tmp_path / "hyp.trn").read_text().splitlines()[3] == "we drink cold water now\t(spk_en-u4)"
     assert (tmp_path / "result.txt").read_text() == RESULT_TXT
@@ -68,18 +68,18 @@ def test_sclite_files_match_a_hand_computed_alignment(tmp_path):
 
 
 def test_an_empty_reference_is_all_insertions():
-    a, = scoring.align([""], ["x y"])
+    a, = metrics.align([""], ["x y"])
     assert a.ops == [("I", None, "x"), ("I", None, "y")] and a.words == 0
 
 
 def test_wer_is_the_counts_and_the_edit_distance():
     refs = [r for r in REFS.values()] + ["a b c d e", "a a b b"]
     hyps = [h for h in HYPS.values()] + ["e d c b a", "b b a a a"]
-    c = scoring.counts(scoring.align(refs, hyps))
+    c = metrics.counts(metrics.align(refs, hyps))
     distance = sum(torchaudio.functional.edit_distance(r.split(), h.split()) for r, h in zip(refs, hyps))
     assert c["err"] == c["sub"] + c["del"] + c["ins"] == distance
     assert c["corr"] + c["sub"] + c["del"] == c["words"] == sum(len(r.split()) for r in refs)
-    assert scoring.wer(refs, hyps)["wer"] == 100.0 * distance / c["words"]
+    assert metrics.wer(refs, hyps)["wer"] == 100.0 * distance / c["words"]
 
 
 def data_dir(root: Path, refs: dict, table: str) -> Path:

@@ -26,7 +26,7 @@ from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.train_config import scale_batch
 
-from test_fairseq_tsv import fbank, npy_bytes, write_tsv, zip_entries
+from helpers import fbank, npy_bytes, write_tsv, zip_entries
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 

@@ -1,51 +1,12 @@
 """ESPnet's own trainer runs FAMA step 1 and step 2 end to end, resumes, and refuses
 bad data before the first update."""
-from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
-from fama_espnet.bin.train import main
-from fama_espnet.data.kaldi_dir import data_args, read_table, write_table
+from fama_espnet.data.kaldi_dir import read_table, write_table
 
-from test_model import TINY
-
-CONF = Path(__file__).resolve().parents[1] / "conf"
-STEP1 = ["speech", "text", "src_lang"]
-STEP2 = STEP1 + ["text_tgt", "tgt_lang"]
-# For runs compared by weights only: matplotlib (attention maps, curves) is most of a tiny epoch.
-NO_PLOTS = ("--num_att_plot", "0", "--use_matplotlib", "false")
-
-
-def tiny_config(tmp_path, name):
-    conf = yaml.safe_load((CONF / f"train_fama_small{name}.yaml").read_text())
-    for key, value in TINY.items():
-        conf[key].update(value)
-    conf.update(batch_type="length", batch_bins=1875, accum_grad=1, num_iters_per_epoch=2,
-                keep_nbest_models=2, num_workers=0)
-    path = tmp_path / f"tiny{name}.yaml"
-    path.write_text(yaml.safe_dump(conf))
-    return path
-
-
-def train(corpus, config, out, names, *extra, data=None, speech_type="sound"):
-    main(train_args(corpus, config, out, names, *extra, data=data, speech_type=speech_type))
-
-
-def train_args(corpus, config, out, names, *extra, data=None, speech_type="sound"):
-    """The command line of `python -m fama_espnet.bin.train` for a tiny run."""
-    data_dir, tokens, spm = corpus
-    data_dir = data or data_dir
-    cmd = ["--config", str(config), "--output_dir", str(out), "--token_list", str(tokens),
-           "--bpemodel", str(spm), "--ngpu", "0", "--use_tensorboard", "false",
-           "--train_shape_file", str(data_dir / "speech_shape"),
-           "--valid_shape_file", str(data_dir / "speech_shape")]
-    for arg in data_args(data_dir, names):
-        if arg.endswith(",speech,sound"):
-            arg = arg[: -len("sound")] + speech_type
-        cmd += ["--train_data_path_and_name_and_type", arg, "--valid_data_path_and_name_and_type", arg]
-    return cmd + list(extra)
+from helpers import NO_PLOTS, STEP1, STEP2, tiny_config, train
 
 
 def test_step1_then_step2_then_resume(corpus, tmp_path):

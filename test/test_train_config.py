@@ -8,11 +8,11 @@ import yaml
 
 from fama_espnet.bin.make_train_config import main as make_train_config
 from fama_espnet.bin.prepare_token_list import main as prepare_token_list
-from fama_espnet.task import FamaTask, load_config, read_token_list
+from fama_espnet.task import FamaTask, load_config
+from fama_espnet.tokens import read_token_list
 from fama_espnet.train_config import ConfigError, finetune_config, install_token_list, scale_batch
 
-from test_model import TINY
-from test_train import STEP1, STEP2, train
+from helpers import STEP1, STEP2, TINY, train
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"

@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.serialization as ser
 
-from test_train import NO_PLOTS, STEP2, train, train_args
+from helpers import NO_PLOTS, STEP2, train, train_args
 
 KILLER = Path(__file__).with_name("kill_in_save.py")
 

@@ -7,7 +7,6 @@ fairseq's average_checkpoints.py does. The output is written atomically, with
 <output>.done naming the checkpoints it averages: a rerun over the same checkpoints
 keeps it (and so what was decoded from it)."""
 import argparse
-import os
 import re
 from pathlib import Path
 from typing import List
@@ -15,6 +14,7 @@ from typing import List
 import torch
 
 from fama_espnet import provenance
+from fama_espnet.files import replacing
 
 
 def epoch_checkpoints(exp_dir: Path) -> List[Path]:
@@ -52,9 +52,8 @@ def main(argv=None) -> None:
     if provenance.is_current_file(a.output, made_from):
         print(f"{a.output} is already the average of {[p.name for p in paths]}")
         return
-    tmp = a.output.with_name(a.output.name + ".tmp")
-    torch.save(average(paths), tmp)
-    os.replace(tmp, a.output)
+    with replacing(a.output) as tmp:
+        torch.save(average(paths), tmp)
     provenance.mark_file(a.output, made_from)
     print(f"averaged {[p.name for p in paths]} -> {a.output}")
 

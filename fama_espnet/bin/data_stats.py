@@ -7,7 +7,8 @@ from pathlib import Path
 import yaml
 
 from fama_espnet.data import speech_format
-from fama_espnet.data.kaldi_dir import read_table, write_text
+from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.files import write_text
 
 
 def main(argv=None) -> None:

@@ -15,7 +15,6 @@ dtype, nbest). A rerun with the same skips; with anything different it decodes a
 """
 import argparse
 import logging
-import shutil
 import sys
 from pathlib import Path
 from typing import Dict, Hashable, List, Optional
@@ -27,6 +26,7 @@ from fama_espnet.bin.merge_decodes import OUTPUTS
 from fama_espnet.data import speech_format
 from fama_espnet.data.fairseq_audio import load_entry, probe_entry
 from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.files import building_dir
 
 
 def length_batches(utts: List[Hashable], seconds: Dict[Hashable, float], budget: float) -> List[List[Hashable]]:
@@ -90,7 +90,8 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--nbest", type=int, help="also write the N best hypotheses in OUT/<k>best_recog "
                    "(the search keeps at least N)")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "int8"],
+                   help="int8: linear layers dynamically quantised (CPU), e.g. --inference_args '--dtype int8'")
     p.add_argument("--check", action="store_true", help="exit 0 if OUT is current, 1 if not; decode nothing")
     decoding_options.add_arguments(p)
     return p
@@ -132,13 +133,8 @@ def main(argv=None) -> int:
         speech = [load_entry(entries[u]) for u in chunk]
         nbests.update(zip(chunk, s2t.batch_decode(speech, [langs[u] for u in chunk])))
     # Built beside, then swapped in: a killed decode leaves the old output or none.
-    tmp = a.output.with_name(a.output.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    write_outputs(tmp, nbests, a.nbest)
-    (tmp / ".done").write_text(provenance.stamp(made), encoding="utf-8")
-    shutil.rmtree(a.output, ignore_errors=True)
-    tmp.rename(a.output)
+    with building_dir(a.output, provenance.stamp(made)) as tmp:
+        write_outputs(tmp, nbests, a.nbest)
     return 0
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from fama_espnet.data.kaldi_dir import read_table, write_table, write_text
+from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.files import write_text
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
 
@@ -45,7 +46,7 @@ def main(argv=None) -> None:
     p.add_argument("--max_piece_s", type=float, default=VadOptions.max_piece_s)
     p.add_argument("--batch_seconds", type=float, default=200.0)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "int8"])
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     formats = [f for f in a.formats.split(",") if f]

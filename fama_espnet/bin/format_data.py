@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 
 from fama_espnet.data.format_data import FormatError, format_data
 from fama_espnet.provenance import StaleOutput
+from fama_espnet.tokens import LANGUAGES
 
 
 def str2bool(value: str) -> bool:
@@ -31,7 +32,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--require_translation", type=str2bool, default=False,
                         help="drop utterances without text_tgt/utt2tgtlang (they are always "
                              "required once some utterance has a translation)")
-    parser.add_argument("--languages", nargs="+", default=["en", "it"],
+    parser.add_argument("--languages", nargs="+", default=list(LANGUAGES),
                         help="accepted language codes (`en it` or `en,it`)")
     parser.add_argument("--src_lang", default=None,
                         help="source language of every utterance when src has no utt2lang")

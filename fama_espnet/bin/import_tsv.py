@@ -24,6 +24,7 @@ from typing import Optional, Sequence
 from fama_espnet.data.fairseq_tsv import TsvError, import_fama_dataroot, import_tsv, read_audio_root
 from fama_espnet.data.speech_format import SAMPLE_RATE
 from fama_espnet.provenance import StaleOutput
+from fama_espnet.tokens import LANGUAGES
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -35,7 +36,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", default=None, help="audio root for relative audio paths")
     parser.add_argument("--config_yaml", default=None, help="fairseq data config whose audio_root to use")
     parser.add_argument("--subsets", nargs="+", default=None, help="with --dataroot: only these subsets")
-    parser.add_argument("--languages", nargs="+", default=["en", "it"],
+    parser.add_argument("--languages", nargs="+", default=list(LANGUAGES),
                         help="accepted language codes (`en it` or `en,it`)")
     parser.add_argument("--src_lang", default=None, help="with --tsv: source language of rows without one")
     parser.add_argument("--tgt_lang", default=None, help="with --tsv: target language of rows without one")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from fama_espnet import provenance
-from fama_espnet.data.kaldi_dir import DONE_MARK, write_text
+from fama_espnet.files import DONE_MARK, write_text
 
 
 def pairs(values):

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from fama_espnet import provenance
-from fama_espnet.data.kaldi_dir import DONE_MARK, read_table, write_table, write_text
+from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.files import DONE_MARK, write_text
 
 # What bin/decode writes per hypothesis (ESPnet's asr_inference names); here, where they are joined.
 OUTPUTS = ("text", "token", "token_int", "score")

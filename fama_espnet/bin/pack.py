@@ -3,12 +3,13 @@
 zip are relative to it). meta.yaml keys are FamaSpeech2Text's argument names, so
 `FamaSpeech2Text.from_pretrained(zip)` and espnet_model_zoo's ModelDownloader load it."""
 import argparse
-import os
 from pathlib import Path
 
 import yaml
 
 from espnet2.main_funcs.pack_funcs import pack
+
+from fama_espnet.files import replacing
 
 
 def main(argv=None) -> None:
@@ -20,10 +21,9 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     conf = yaml.safe_load(a.config.read_text())
     bpemodel = Path(conf["bpemodel"])
-    tmp = a.outpath.with_name(a.outpath.stem + ".tmp" + a.outpath.suffix)
-    pack(files={"s2t_model_file": a.model_file}, yaml_files={"s2t_train_config": a.config},
-         outpath=tmp, option=[bpemodel, *a.option])
-    os.replace(tmp, a.outpath)
+    with replacing(a.outpath, keep_suffix=True) as tmp:  # ESPnet's packer picks the format by suffix
+        pack(files={"s2t_model_file": a.model_file}, yaml_files={"s2t_train_config": a.config},
+             outpath=tmp, option=[bpemodel, *a.option])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.tokens import LANGUAGES
 from fama_espnet.train_config import ConfigError, install_token_list
 
 
@@ -21,7 +22,7 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--spm_model", required=True)
     p.add_argument("--outdir", required=True)
     p.add_argument("--model_config", default=None, help="config.yaml of the model to fine-tune")
-    p.add_argument("--languages", nargs="+", default=["en", "it"])
+    p.add_argument("--languages", nargs="+", default=list(LANGUAGES))
     a = p.parse_args(cmd)
     try:
         print(install_token_list(a.spm_model, a.outdir, a.model_config, a.languages), file=sys.stderr)

@@ -22,7 +22,7 @@ import torch
 import yaml
 
 from fama_espnet import provenance
-from fama_espnet.data.kaldi_dir import write_text
+from fama_espnet.files import write_text
 
 CURVES = ("loss", "loss_ctc_inter", "loss_att", "loss_ctc", "acc", "optim0_lr0")
 RESULTS = "RESULTS.md"

@@ -1,7 +1,8 @@
 """Score one decoding: `python -m fama_espnet.bin.score --data D --task asr|st --decode_dir OUT`.
 Writes OUT/scores.yaml (WER raw + normalised for ASR, each with its Corr/Sub/Del/Ins/Err/
 S.Err counts; BLEU + chrF with their sacrebleu signatures for ST), for all utterances and
-per language (ASR) or direction (ST, e.g. en-it). ASR also writes sclite's files
+per language (ASR) or direction (ST, e.g. en-it), and per language and category when the
+data dir has a `utt2category` (e.g. "en held_out_voice"). ASR also writes sclite's files
 (ref.trn, hyp.trn, result.txt: every utterance's alignment and a summary per language)
 under OUT/score_wer (normalised text, the WER reported) and OUT/score_wer_raw."""
 import argparse
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from fama_espnet.data.kaldi_dir import read_table, write_text
-from fama_espnet.scoring import normalize, score_groups, write_sclite
+from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.files import write_text
+from fama_espnet.metrics import normalize, score_groups, write_sclite
 
 
 def main(argv=None) -> None:
@@ -28,6 +30,10 @@ def main(argv=None) -> None:
         groups = {u: f"{src[u]}-{tgt[u]}" for u in refs}
     hyps = read_table(a.decode_dir / "text")
     scores = score_groups(refs, hyps, a.task, groups)
+    if (a.data / "utt2category").is_file():  # e.g. the mini corpus's held-out voices, scored apart
+        category = read_table(a.data / "utt2category")
+        by_category = score_groups(refs, hyps, a.task, {u: f"{groups[u]} {category.get(u, '-')}" for u in refs})
+        scores.update({g: s for g, s in by_category.items() if g != "all"})
     if a.task == "asr":
         spk = read_table(a.data / "utt2spk") if (a.data / "utt2spk").is_file() else None
         write_sclite(a.decode_dir / "score_wer", {u: normalize(refs[u]) for u in refs},

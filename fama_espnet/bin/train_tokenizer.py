@@ -6,13 +6,14 @@ from pathlib import Path
 
 from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.tokenizer import train_sentencepiece, write_token_list
+from fama_espnet.tokens import LANGUAGES
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--text", action="append", required=True, type=Path, help="Kaldi text table(s)")
     p.add_argument("--vocab_size", type=int, required=True)
-    p.add_argument("--languages", nargs="+", default=["en", "it"])
+    p.add_argument("--languages", nargs="+", default=list(LANGUAGES))
     p.add_argument("--model_type", default="unigram")
     p.add_argument("--outdir", required=True, type=Path)
     a = p.parse_args(argv)

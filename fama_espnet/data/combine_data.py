@@ -25,7 +25,8 @@ from typing import Dict, List, Optional, Sequence, TextIO
 
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
-from fama_espnet.data.kaldi_dir import building_dir, read_table, split_row, utterance_tables
+from fama_espnet.data.kaldi_dir import read_table, split_row, utterance_tables
+from fama_espnet.files import building_dir
 
 TRANSLATION = ("text_tgt", "utt2tgtlang")
 MODES = ("drop", "require", "fill")

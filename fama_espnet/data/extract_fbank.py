@@ -21,7 +21,8 @@ import numpy as np
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
 from fama_espnet.data.format_data import FormatError, FormatResult, adopt
-from fama_espnet.data.kaldi_dir import building_dir, read_table, utterance_tables, write_table
+from fama_espnet.data.kaldi_dir import read_table, utterance_tables, write_table
+from fama_espnet.files import building_dir
 from fama_espnet.parallel import run_jobs
 
 UTTS_PER_ZIP = 500  # one job; a zip's members are read by offset, so the count only sets the job size

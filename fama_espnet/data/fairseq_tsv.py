@@ -40,8 +40,10 @@ from fama_espnet import provenance
 from fama_espnet.data import speech_format
 from fama_espnet.data.fairseq_audio import EntryError, Probe, probe_entry, resolve
 from fama_espnet.data.format_data import DROPPED, ProblemLog
-from fama_espnet.data.kaldi_dir import Utterance, building_dir, write_kaldi_dir
+from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir
 from fama_espnet.data.speech_format import FBANK, N_MELS, WAVEFORM
+from fama_espnet.files import building_dir
+from fama_espnet.tokens import LANGUAGES
 
 NOTED = "noted"
 REQUIRED_COLUMNS = ("id", "audio", "n_frames", "tgt_text")
@@ -195,7 +197,7 @@ def _probe_rows(rows: List[_Row], log: ProblemLog, fs: int) -> Tuple[List[Tuple[
     return kept, kind
 
 
-def import_tsv(tsv: Path, outdir: Path, root: Optional[Path] = None, languages: Sequence[str] = ("en", "it"),
+def import_tsv(tsv: Path, outdir: Path, root: Optional[Path] = None, languages: Sequence[str] = LANGUAGES,
                src_lang: Optional[str] = None, tgt_lang: Optional[str] = None,
                fs: int = speech_format.SAMPLE_RATE) -> Optional[ImportResult]:
     """Converts one manifest into outdir (see the module doc); None if outdir is already
@@ -274,7 +276,7 @@ def find_manifests(dataroot: Path, subsets: Optional[Sequence[str]] = None) -> D
 
 
 def import_fama_dataroot(dataroot: Path, outdir: Path, subsets: Optional[Sequence[str]] = None,
-                         audio_root: Optional[Path] = None, languages: Sequence[str] = ("en", "it"),
+                         audio_root: Optional[Path] = None, languages: Sequence[str] = LANGUAGES,
                          fs: int = speech_format.SAMPLE_RATE) -> Dict[str, Optional[ImportResult]]:
     """Each manifest of a FAMA fairseq data root -> outdir/<subset> (None: already done).
     audio_root defaults to the data root; languages missing from a row come from the

@@ -31,8 +31,10 @@ import soundfile as sf
 
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
-from fama_espnet.data.kaldi_dir import building_dir, speakers_to_utterances, split_row, utterance_tables, write_table
+from fama_espnet.data.kaldi_dir import speakers_to_utterances, split_row, utterance_tables, write_table
+from fama_espnet.files import building_dir, write_text
 from fama_espnet.parallel import run_jobs
+from fama_espnet.tokens import LANGUAGES
 
 DROPPED, CONVERTED = "dropped", "converted"
 
@@ -101,9 +103,7 @@ class ProblemLog:
             lines += [f"{u}\t{d}".rstrip() for u, d in sorted(utts.items())]
         if not any(self.found.values()):
             lines += ["", "no problems found"]
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_text(path, "\n".join(lines) + "\n")
 
     @staticmethod
     def read(path: Path) -> Dict[str, Dict[str, str]]:
@@ -414,7 +414,7 @@ class FormatResult:
     summary: str
 
 
-def format_data(src: Path, dst: Path, fs: int = speech_format.SAMPLE_RATE, languages: Sequence[str] = ("en", "it"),
+def format_data(src: Path, dst: Path, fs: int = speech_format.SAMPLE_RATE, languages: Sequence[str] = LANGUAGES,
                 require_translation: bool = False, src_lang: Optional[str] = None,
                 nj: int = 1, progress: bool = True) -> Optional[FormatResult]:
     """Formats src into dst (see the module doc); None if dst is already complete.

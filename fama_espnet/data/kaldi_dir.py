@@ -8,12 +8,11 @@ Tables are read with Kaldi's rule: the key is the first whitespace-delimited tok
 the value the rest of the line with surrounding whitespace removed (tabs and runs of
 spaces separate key and value as a single space does).
 """
-import os
-import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from fama_espnet.files import replacing
 
 # Data name in FamaTask -> file in the data dir.
 DATA_FILES = {"speech": "wav.scp", "text": "text", "src_lang": "utt2lang",
@@ -31,20 +30,10 @@ class Utterance:
     tgt_lang: Optional[str] = None
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a whole file under a temporary name, then rename: readers never see half of it."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_table(path: Path, rows: Dict[str, str]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         for key in sorted(rows):
             f.write(f"{key} {rows[key]}\n")
-    os.replace(tmp, path)
 
 
 def split_row(line: str) -> Tuple[str, str]:
@@ -92,41 +81,8 @@ def data_args(data_dir: Path, names: Iterable[str]) -> List[str]:
     return [f"{Path(data_dir) / DATA_FILES[n]},{n},{kinds.get(n, 'text')}" for n in names]
 
 
-DONE_MARK = ".done"
 # Files keyed by utterance id besides DATA_FILES; `utt2*` and `*_shape` files are too.
 _UTT_TABLES = {"utt2spk", "speech_shape", "segments"}
-
-
-def is_done(data_dir: Path) -> bool:
-    return (Path(data_dir) / DONE_MARK).exists()
-
-
-@contextmanager
-def building_dir(dst: Path, stamp: str = "") -> Iterator[Path]:
-    """Yields an empty `<dst>.tmp` to build dst in.
-
-    Only a build that returns becomes dst, marked done (the mark holds `stamp`), so
-    a stage that fails or is killed never leaves a half-written dst to be reused;
-    an unmarked dst (e.g. after deleting .done to force a rerun) is replaced.
-    """
-    dst = Path(dst)
-    tmp = dst.with_name(dst.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)  # left by a killed run
-    tmp.mkdir(parents=True)
-    try:
-        yield tmp
-        (tmp / DONE_MARK).write_text(stamp, encoding="utf-8")
-        if dst.exists():
-            old = dst.with_name(dst.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.rename(dst, old)
-            os.rename(tmp, dst)
-            shutil.rmtree(old)
-        else:
-            os.rename(tmp, dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def utterance_tables(data_dir: Path) -> List[str]:

@@ -13,6 +13,7 @@ Layout written by `make_corpus(outdir, ...)`:
   <outdir>/wav/<split>/<utt>.wav    16 kHz mono 16-bit PCM
   <outdir>/<split>/                 Kaldi dir (kaldi_dir.write_kaldi_dir) + utt2num_samples
   <outdir>/speakers                 speaker -> language, espeak voice, rate, pitch, role
+  <split>/utt2category              seen_voice or held_out_voice (scored apart)
   <outdir>/.params.json, .done      the parameters; .done once every split is written
 
 Each pair is spoken in both languages (the English utterance translates into Italian
@@ -32,7 +33,6 @@ one utterance to the next, so a wav depends slightly on what its process spoke b
 """
 import json
 import logging
-import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +43,7 @@ import soundfile as sf
 
 from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir, write_table
 from fama_espnet.data.tts import speak
+from fama_espnet.files import replacing, write_text
 from fama_espnet.parallel import run_jobs
 
 log = logging.getLogger(__name__)
@@ -1697,9 +1698,8 @@ def _synth_job(job: Tuple[str, str, str, int, int]) -> Tuple[str, int, bool]:
     wav = synthesize(text, voice, rate, pitch)
     if len(wav) == 0:
         raise RuntimeError(f"espeak-ng produced no audio for {text!r} ({voice})")
-    tmp = path + ".part"
-    sf.write(tmp, wav, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-    os.replace(tmp, path)  # a crash never leaves a half-written wav under the final name
+    with replacing(path, keep_suffix=True) as tmp:
+        sf.write(str(tmp), wav, SAMPLE_RATE, subtype="PCM_16", format="WAV")
     return path, len(wav), True
 
 
@@ -1732,9 +1732,7 @@ def corpus_params(num_pairs: int, seed: int, dev_pairs: Optional[int],
 
 
 def _write_json(path: Path, obj: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(obj, sort_keys=True) + "\n")
 
 
 def _check_params(outdir: Path, params: dict) -> bool:
@@ -1784,6 +1782,9 @@ def make_corpus(outdir, num_pairs: int = 3000, seed: int = 0, nj: int = 1,
             rows.append(Utterance(u.id, wav, u.text, u.lang, u.speaker.id, u.text_tgt, u.tgt_lang))
         write_kaldi_dir(dirs[split], rows)
         write_table(dirs[split] / "utt2num_samples", {r.id: str(frames[r.wav]) for r in rows})
+        # Scoring reports each category apart (bin/score.py): the test split's unseen voices.
+        write_table(dirs[split] / "utt2category",
+                    {u.id: "held_out_voice" if u.speaker.held_out else "seen_voice" for u in utts})
     write_table(outdir / "speakers", {
         s.id: f"{s.lang} {s.voice} {s.rate} {s.pitch} {'held_out' if s.held_out else 'seen'}"
         for s in SPEAKERS})

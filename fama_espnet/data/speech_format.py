@@ -20,7 +20,8 @@ batching, training (`--input_size`), decoding, the recipe scripts
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from fama_espnet.data.kaldi_dir import read_table, write_table, write_text
+from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.files import write_text
 
 WAVEFORM, FBANK = "waveform", "fbank"
 KINDS = (WAVEFORM, FBANK)

@@ -11,7 +11,8 @@ from typing import List, Optional, Sequence
 
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
-from fama_espnet.data.kaldi_dir import DONE_MARK, building_dir, read_table, write_subset
+from fama_espnet.data.kaldi_dir import read_table, write_subset
+from fama_espnet.files import DONE_MARK, building_dir
 
 
 class SplitError(Exception):

@@ -66,7 +66,8 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from fama_espnet import provenance
-from fama_espnet.data.kaldi_dir import Utterance, building_dir, split_row, write_kaldi_dir, write_text
+from fama_espnet.data.kaldi_dir import Utterance, split_row, write_kaldi_dir
+from fama_espnet.files import building_dir, write_text
 
 REPORT = "prepare_report.txt"
 FLEURS_CODES = {"en": "en_us", "it": "it_it"}

@@ -27,12 +27,18 @@ decode_batch_seconds=200 # padded audio seconds per batched beam search
 inference_model=model.pth # model file of the step's exp dir to decode and pack
 inference_tag=""        # decodes go to <model dir>/<tag>; default <config>_<model><args> (ESPnet's)
 inference_args=""       # decoding options over --decode_config, e.g. "--beam_size 10 --ctc_weight 0.2"
-decode_model=""         # what stages 10-12 decode: default the step-2 model; or an exp dir, a .pth in
+decode_model=""         # what stages 10-12 decode: default the last trained step's model; or an exp dir, a .pth in
                         # one, an imported FAMA dir, a packed .zip, a Hugging Face Hub repo id
 local_data_opts=""      # options for local/data.sh
-train_set=train
+train_set=train         # training and validation sets of both steps, unless a step names its own:
 valid_set=dev
-test_sets="test"
+step1_train_set=""      # step 1 (ASR) sets (FAMA: the ASR data); default --train_set / --valid_set
+step1_valid_set=""
+step2_train_set=""      # step 2 (ASR + ST) sets (FAMA: the ST data, transcripts and translations)
+step2_valid_set=""
+steps="1 2"             # the steps trained: "1 2" (FAMA), "1" (an ASR-only model, e.g. an ASR fine-tune),
+                        # "2" (ASR + ST from the --init_param of --step2_args); 10-12 use the last one's model
+test_sets="test"        # or "auto": every finished data/test_* dir once stage 1 has made them
 languages="en it"
 nbpe=400                # sentencepiece units (without the language tags)
 max_wav_duration=30     # seconds; FAMA's --max-source-positions 3000
@@ -57,7 +63,25 @@ step1_dir=${expdir}/s2t_step1
 step2_dir=${expdir}/s2t_step2
 token_dir=data/token_list
 data_root=${dumpdir}/${feats_type}  # the formatted dirs stages 3-11 read
-train_data=${data_root}/${train_set}_filtered
+step1_train_set=${step1_train_set:-${train_set}} step1_valid_set=${step1_valid_set:-${valid_set}}
+step2_train_set=${step2_train_set:-${train_set}} step2_valid_set=${step2_valid_set:-${valid_set}}
+case " ${steps} " in
+  " 1 2 " | " 1 " | " 2 ") ;; *) echo "$0: --steps takes \"1 2\", \"1\" or \"2\", not '${steps}'" >&2; exit 1 ;;
+esac
+has_step() { case " ${steps} " in *" $1 "*) true ;; *) false ;; esac; }
+final_dir=${step2_dir}; has_step 2 || final_dir=${step1_dir}  # the model stages 10-12 use
+train_sets="" valid_sets=""  # the steps' sets, each once
+for n in ${steps}; do
+  t=step${n}_train_set v=step${n}_valid_set
+  case " ${train_sets} " in *" ${!t} "*) ;; *) train_sets+=" ${!t}" ;; esac
+  case " ${valid_sets} " in *" ${!v} "*) ;; *) valid_sets+=" ${!v}" ;; esac
+done
+resolve_test_sets() {  # "auto": every data/test_* that local/data.sh finished
+  [ "${test_sets}" = auto ] || return 0
+  local d found=""
+  for d in data/test_*/; do [ -f "${d}.done" ] && found+=" $(basename "${d}")"; done
+  test_sets=${found# }
+}
 mkdir -p "${expdir}"
 timing=${expdir}/timing.txt
 echo "# $(date '+%Y-%m-%d %H:%M') stages ${stage}-${stop_stage}" >> "${timing}"
@@ -78,7 +102,7 @@ run_stage() { [ "${stage}" -le "$1" ] && [ "${stop_stage}" -ge "$1" ] && ! skipp
 
 # ---- what stages 10-12 decode and pack, and where its decodes go (under the model's own dir)
 if [ -z "${decode_model}" ]; then
-  model=${step2_dir}/${inference_model} model_dir=${step2_dir}
+  model=${final_dir}/${inference_model} model_dir=${final_dir}
 elif [ -d "${decode_model}" ]; then
   model=${decode_model} model_dir=${decode_model}
   [ -f "${decode_model}/${inference_model}" ] && model=${decode_model}/${inference_model}
@@ -99,7 +123,7 @@ if [ "${gpu_inference}" = auto ]; then
 fi
 inference_ngpu=0; ${gpu_inference} && inference_ngpu=1
 # Evaluating a given model: only the test sets are prepared.
-data_sets="${train_set} ${valid_set} ${test_sets}"; ${skip_train} && data_sets=${test_sets}
+data_sets() { if ${skip_train}; then echo "${test_sets}"; else echo "${train_sets} ${valid_sets} ${test_sets}"; fi; }
 
 data_args() {  # data_args DIR NAME... -> ESPnet --{train,valid}_data_path_and_name_and_type
   # Formatted dirs hold audio files or fairseq manifest entries (slices, zipped .npy fbank
@@ -114,12 +138,12 @@ data_args() {  # data_args DIR NAME... -> ESPnet --{train,valid}_data_path_and_n
   echo -n " --${kind}_shape_file ${dir}/speech_shape"
 }
 
-train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS [INIT_MODEL]
-  local out=$1 config=$2 names=$3 extra=$4 rc=0
+train_step() {  # train_step OUTDIR CONFIG TRAIN_SET VALID_SET "NAMES" EXTRA_ARGS [INIT_MODEL]
+  local out=$1 config=$2 train_data=${data_root}/$3_filtered valid_data=${data_root}/$4 names=$5 extra=$6 rc=0
   # A launch's own rendezvous file (multi-node) is not what the model is made from.
   local made=(--out "${out}" --stage "training ${out}" --config config="${config}" --dir train="${train_data}"
-    --dir valid="${data_root}/${valid_set}" --value args="$(echo "${extra}" | sed -E 's/--dist_init_method +[^ ]+//')")
-  [ -z "${5:-}" ] || made+=(--file init="$5")
+    --dir valid="${valid_data}" --value args="$(echo "${extra}" | sed -E 's/--dist_init_method +[^ ]+//')")
+  [ -z "${7:-}" ] || made+=(--file init="$7")
   python -m fama_espnet.bin.made_from "${made[@]}" || rc=$?
   case ${rc} in
     0) log "${out} already trained"; return ;;
@@ -136,7 +160,7 @@ train_step() {  # train_step OUTDIR CONFIG "NAMES" EXTRA_ARGS [INIT_MODEL]
       --token_list "${token_dir}/tokens.txt" --bpemodel "${token_dir}/bpe.model" \
       --ngpu "${ngpu}" --multiprocessing_distributed "$([ "${ngpu}" -gt 1 ] && echo true || echo false)" \
       --resume true $(data_args train "${train_data}" ${names}) \
-      $(data_args valid "${data_root}/${valid_set}" ${names}) ${extra}
+      $(data_args valid "${valid_data}" ${names}) ${extra}
   python -m fama_espnet.bin.made_from "${made[@]}" --mark
 }
 
@@ -146,11 +170,12 @@ if run_stage 1; then
   local/data.sh ${local_data_opts}
   stage_end 1 "data"
 fi
+resolve_test_sets
 
 if run_stage 2; then
   stage_start 2 "audio formatting (16 kHz mono) and validation"
   # Imported dirs (they record their speech format) are read in place: checked, tables copied.
-  for x in ${data_sets}; do
+  for x in $(data_sets); do
     # shellcheck disable=SC2086  # one argument per language
     python -m fama_espnet.bin.format_data --src "data/${x}" --dst "${dumpdir}/raw/${x}" --nj "${nj}" \
       --languages ${languages}
@@ -161,22 +186,28 @@ if run_stage 2; then
 fi
 
 if run_stage 3 && ! ${skip_train}; then
-  stage_start 3 "filtering the training set (max ${max_wav_duration} s, empty text)"
-  python -m fama_espnet.bin.filter_data --src "${data_root}/${train_set}" --dst "${train_data}" \
-    --max_seconds "${max_wav_duration}"
+  stage_start 3 "filtering the training sets (max ${max_wav_duration} s, empty text)"
+  for x in ${train_sets}; do
+    python -m fama_espnet.bin.filter_data --src "${data_root}/${x}" --dst "${data_root}/${x}_filtered" \
+      --max_seconds "${max_wav_duration}"
+  done
   stage_end 3 "filter"
 fi
 
 if run_stage 4 && ! ${skip_train}; then
   stage_start 4 "sentencepiece (${nbpe} units) with the language tags"
-  # Made from the options (a recipe whose steps have other training sets shares one vocabulary);
+  # Made from the options, on the texts (transcripts and translations) of every step's training set;
   # a token list installed by prepare_token_list (a given sentencepiece model) is kept.
   made=(--out "${token_dir}" --stage "tokenizer" --value nbpe="${nbpe}" --value languages="${languages}")
   rc=0; python -m fama_espnet.bin.made_from "${made[@]}" || rc=$?
   if [ "${rc}" -eq 2 ]; then exit 1; fi
   if [ "${rc}" -eq 1 ] && [ ! -f "${token_dir}/tokens.txt" ]; then
-    texts="--text ${train_data}/text"
-    [ -f "${train_data}/text_tgt" ] && texts+=" --text ${train_data}/text_tgt"
+    texts=""
+    for x in ${train_sets}; do
+      for f in text text_tgt; do
+        [ ! -f "${data_root}/${x}_filtered/${f}" ] || texts+=" --text ${data_root}/${x}_filtered/${f}"
+      done
+    done
     # shellcheck disable=SC2086
     python -m fama_espnet.bin.train_tokenizer ${texts} --vocab_size "${nbpe}" --languages ${languages} \
       --outdir "${token_dir}"
@@ -187,7 +218,8 @@ fi
 
 if run_stage 5; then
   stage_start 5 "statistics"
-  stats_sets="${train_set}_filtered ${valid_set} ${test_sets}"; ${skip_train} && stats_sets=${test_sets}
+  stats_sets="$(for x in ${train_sets}; do echo -n "${x}_filtered "; done)${valid_sets} ${test_sets}"
+  ${skip_train} && stats_sets=${test_sets}
   for x in ${stats_sets}; do
     # shellcheck disable=SC2046  # no words without a bpe.model, else the option and its path
     python -m fama_espnet.bin.data_stats --data "${data_root}/${x}" \
@@ -196,27 +228,33 @@ if run_stage 5; then
   stage_end 5 "stats"
 fi
 
-if run_stage 6; then
-  stage_start 6 "step 1: ASR training (${step1_config})"
-  train_step "${step1_dir}" "${step1_config}" "speech text src_lang" "${step1_args}"
+if run_stage 6 && has_step 1; then
+  stage_start 6 "step 1: ASR training (${step1_config}) on ${step1_train_set}"
+  train_step "${step1_dir}" "${step1_config}" "${step1_train_set}" "${step1_valid_set}" "speech text src_lang" \
+    "${step1_args}"
   stage_end 6 "step-1 training"
 fi
 
-if run_stage 7; then
+if run_stage 7 && has_step 1; then
   stage_start 7 "step 1: averaging the last ${avg_num} checkpoints"
   python -m fama_espnet.bin.average_checkpoints --exp_dir "${step1_dir}" --num "${avg_num}" \
     --output "${step1_dir}/model.pth"
   stage_end 7 "step-1 average"
 fi
 
-if run_stage 8; then
-  stage_start 8 "step 2: ASR + ST training from the step-1 average (${step2_config})"
-  train_step "${step2_dir}" "${step2_config}" "speech text src_lang text_tgt tgt_lang" \
-    "--init_param ${step1_dir}/model.pth ${step2_args}" "${step1_dir}/model.pth"
+if run_stage 8 && has_step 2; then
+  stage_start 8 "step 2: ASR + ST training (${step2_config}) on ${step2_train_set}"
+  names="speech text src_lang text_tgt tgt_lang"
+  if has_step 1; then  # from the step-1 average; ESPnet keeps the last --init_param (one in step2_args wins)
+    train_step "${step2_dir}" "${step2_config}" "${step2_train_set}" "${step2_valid_set}" "${names}" \
+      "--init_param ${step1_dir}/model.pth ${step2_args}" "${step1_dir}/model.pth"
+  else
+    train_step "${step2_dir}" "${step2_config}" "${step2_train_set}" "${step2_valid_set}" "${names}" "${step2_args}"
+  fi
   stage_end 8 "step-2 training"
 fi
 
-if run_stage 9; then
+if run_stage 9 && has_step 2; then
   stage_start 9 "step 2: averaging the last ${avg_num} checkpoints"
   python -m fama_espnet.bin.average_checkpoints --exp_dir "${step2_dir}" --num "${avg_num}" \
     --output "${step2_dir}/model.pth"
@@ -258,7 +296,8 @@ if run_stage 11; then
         --decode_dir "${out}"
     done
   done
-  python -m fama_espnet.bin.results --exp_dir "${results_dir}" --train_dirs "${step1_dir}" "${step2_dir}" \
+  train_dirs=(); for n in ${steps}; do train_dirs+=("${expdir}/s2t_step${n}"); done
+  python -m fama_espnet.bin.results --exp_dir "${results_dir}" --train_dirs "${train_dirs[@]}" \
     --timing "${timing}" --command "${results_command}" --index RESULTS.md --exp_root exp
   stage_end 11 "scoring"
 fi

@@ -9,9 +9,8 @@
 #   ./run.sh ... -- [fama.sh options, e.g. --decode_batch_seconds 400]
 #
 # Step 1 (ASR) trains on data/train_asr, step 2 (ASR + ST) on data/train_st, each with its
-# own validation set; fama.sh takes one training set per call, so this script calls it per
-# step: data of both steps first (stages 1-5), then step 1 (6-7), then step 2 and
-# evaluation (8-12; 13 uploads to the Hub when asked).
+# own validation set (fama.sh's --step{1,2}_{train,valid}_set); an ASR fine-tune is step 1
+# alone, an ST fine-tune step 2 alone (fama.sh --steps).
 set -euo pipefail
 cd "$(dirname "$0")"
 all_args="$*"
@@ -63,25 +62,7 @@ run() {
   line=$(printf '%q ' "$@")
   echo "${line% }"
 }
-span() {  # LO HI -> "A B": the asked stages within [LO, HI]; fails when there are none
-  local lo=$((stage > $1 ? stage : $1)) hi=$((stop_stage < $2 ? stop_stage : $2))
-  [ "${lo}" -le "${hi}" ] && echo "${lo} ${hi}"
-}
-fama() {  # LO HI OPTIONS...: fama.sh on the asked stages within [LO, HI]
-  local r
-  r=$(span "$1" "$2") || return 0
-  shift 2
-  run ./fama.sh --stage "${r% *}" --stop_stage "${r#* }" "${common[@]}" "$@" "${fama_extra[@]}"
-}
-resolve_tests() {  # the test sets, once local/data.sh has made them
-  if [ "${test_sets}" != auto ]; then echo "${test_sets}"; return; fi
-  local d found=""
-  for d in data/test_*/; do
-    [ -f "${d}.done" ] && found+=" $(basename "${d}")"
-  done
-  echo "${found# }"
-}
-
+wanted() { [ "${stage}" -le "$2" ] && [ "${stop_stage}" -ge "$1" ]; }  # LO HI: asked stages within?
 case "${model_size}" in small | medium) ;; *) die "--model_size is small or medium, not '${model_size}'" ;; esac
 case "${finetune_task}" in asr | st) ;; *) die "--finetune_task is asr or st, not '${finetune_task}'" ;; esac
 [[ "${ngpu}" =~ ^[0-9]+$ ]] || die "--ngpu takes a number, not '${ngpu}'"
@@ -108,10 +89,11 @@ if [ "${num_nodes}" -gt 1 ]; then
   # a fresh file per launch, on the file system all nodes share.
   dist_args() { echo "--dist_launcher slurm --dist_init_method file://$(pwd)/${expdir}/.dist_init.$1.${launch}"; }
 fi
-common=(--ngpu "${ngpu}" --train_cmd "${train_cmd}" --decode_cmd "${decode_cmd}"
+common=(--stage "${stage}" --stop_stage "${stop_stage}" --ngpu "${ngpu}" --train_cmd "${train_cmd}" --decode_cmd "${decode_cmd}"
   --skip_data_prep "${skip_data_prep}" --skip_eval "${skip_eval}" --skip_packing "${skip_packing}"
   --skip_upload_hf "${skip_upload_hf}" --hf_repo "${hf_repo}" --inference_args "${inference_args}"
-  --inference_tag "${inference_tag}" --inference_nj "${inference_nj}" --gpu_inference "${gpu_inference}")
+  --inference_tag "${inference_tag}" --inference_nj "${inference_nj}" --gpu_inference "${gpu_inference}"
+  --test_sets "${test_sets}" --results_command "$0 ${all_args}")
 
 derive() {  # CONFIG OUT [make_train_config options]: the run's config (rescaled batch)
   local config=$1 out=$2
@@ -126,38 +108,33 @@ derive() {  # CONFIG OUT [make_train_config options]: the run's config (rescaled
 if [ -n "${decode_model}" ]; then
   # ---- evaluating a given model: the test sets only (stages 1-2, 5), decoding, scoring
   if [ -d "${decode_model}" ]; then expdir=${expdir_given:-${decode_model}}; fi
-  common+=(--expdir "${expdir}" --decode_config "${decode_config}" --decode_model "${decode_model}"
-    --skip_train true --skip_packing true --results_command "$0 ${all_args}")
-  local_data_opts="--steps none ${local_data_opts}"  # test sets only, unless asked otherwise
-  fama 1 1 --local_data_opts "${local_data_opts}" --test_sets ""
-  fama 2 13 --test_sets "$(resolve_tests)"
+  # local/data.sh --steps none: the test sets only, unless asked otherwise
+  run ./fama.sh "${common[@]}" --expdir "${expdir}" --decode_config "${decode_config}" \
+    --decode_model "${decode_model}" --skip_train true --skip_packing true \
+    --local_data_opts "--steps none ${local_data_opts}" "${fama_extra[@]}"
   exit 0
 fi
 
 if [ -z "${finetune_from}" ]; then
-  # ---- FAMA from scratch: FBK's two steps
+  # ---- FAMA from scratch: FBK's two steps, each on its own sets
   step1_config=conf/train_fama_${model_size}_asr.yaml
   step2_config=conf/train_fama_${model_size}.yaml
-  if span 6 8 >/dev/null; then
+  if wanted 6 8; then
     derive "${step1_config}" "${expdir}/conf/step1.yaml" --ref_gpus "${ref_gpus}"
     derive "${step2_config}" "${expdir}/conf/step2.yaml" --ref_gpus "${ref_gpus}"
     step1_config=${expdir}/conf/step1.yaml
     step2_config=${expdir}/conf/step2.yaml
   fi
-  if [ -n "${bpemodel}" ] && span 4 4 >/dev/null; then
+  if [ -n "${bpemodel}" ] && wanted 4 4; then
     run python -m fama_espnet.bin.prepare_token_list --spm_model "${bpemodel}" --outdir data/token_list
   fi
-  common+=(--skip_train "${skip_train}")
-  common+=(--expdir "${expdir}" --nbpe "${nbpe}" --avg_num "${avg_num}" --decode_config "${decode_config}"
-    --step1_config "${step1_config}" --step2_config "${step2_config}" --model_name "fama_${model_size}"
-    --local_data_opts "${local_data_opts}" --results_command "$0 ${all_args}")
-  step1=(--train_set train_asr --valid_set dev_asr --step1_args "$(dist_args step1)")
-  step2=(--train_set train_st --valid_set dev_st --step2_args "$(dist_args step2)")
-  fama 1 5 "${step1[@]}" --test_sets ""
-  tests=$(resolve_tests)
-  fama 2 5 "${step2[@]}" --test_sets "${tests}"
-  fama 6 7 "${step1[@]}" --test_sets ""
-  fama 8 12 "${step2[@]}" --test_sets "${tests}"
+  run ./fama.sh "${common[@]}" --skip_train "${skip_train}" --expdir "${expdir}" --nbpe "${nbpe}" \
+    --avg_num "${avg_num}" --decode_config "${decode_config}" --model_name "fama_${model_size}" \
+    --local_data_opts "${local_data_opts}" \
+    --step1_config "${step1_config}" --step1_train_set train_asr --step1_valid_set dev_asr \
+    --step1_args "$(dist_args step1)" \
+    --step2_config "${step2_config}" --step2_train_set train_st --step2_valid_set dev_st \
+    --step2_args "$(dist_args step2)" "${fama_extra[@]}"
   exit 0
 fi
 
@@ -171,7 +148,10 @@ for f in "${finetune_from}/config.yaml" "${finetune_from}/model.pth" "${bpemodel
     "(python -m fama_espnet.bin.import_fairseq ... --outdir DIR writes one, with bpe.model), --bpemodel its" \
     "sentencepiece model when the dir has no bpe.model"
 done
-[ "${stage}" -ge 2 ] || echo "$0: fine-tuning starts at stage 2 (your data/${train_set}); stage 1 is FAMA's corpora" >&2
+if [ "${stage}" -lt 2 ]; then
+  echo "$0: fine-tuning starts at stage 2 (your data/${train_set}); stage 1 is FAMA's corpora" >&2
+  stage=2
+fi
 finetune_config=${finetune_config:-conf/finetune_fama_${finetune_task}.yaml}
 config=${expdir}/conf/finetune.yaml
 # The overlay's batch is written for one GPU; the network comes from the model's config.
@@ -180,21 +160,9 @@ derive "${finetune_config}" "${config}" --ref_gpus 1 --base_config "${finetune_f
 run python -m fama_espnet.bin.prepare_token_list --spm_model "${bpemodel}" \
   --model_config "${finetune_from}/config.yaml" --outdir data/token_list
 init="--init_param ${finetune_from}/model.pth $(dist_args finetune)"
-tests=$(resolve_tests)
-common+=(--expdir "${expdir}" --avg_num "${finetune_avg_num}" --decode_config "${decode_config}"
-  --train_set "${train_set}" --valid_set "${valid_set}" --test_sets "${tests}"
-  --model_name "$(basename "${expdir}")" --results_command "$0 ${all_args}")
-if [ "${finetune_task}" = asr ]; then
-  fama 2 7 --step1_config "${config}" --step1_args "${init}" --decode_tasks asr
-  # fama.sh decodes and packs ${expdir}/s2t_step2: for an ASR-only model that is step 1's.
-  if span 10 12 >/dev/null; then
-    [ ! -e "${expdir}/s2t_step2" ] || [ -L "${expdir}/s2t_step2" ] \
-      || die "${expdir}/s2t_step2 exists and is not the link to s2t_step1 this run makes"
-    run ln -sfn s2t_step1 "${expdir}/s2t_step2"
-  fi
-  fama 10 12 --decode_tasks asr
-else
-  # Stage 8 passes --init_param <step-1 average> first; ESPnet keeps the last --init_param.
-  fama 2 5
-  fama 8 12 --step2_config "${config}" --step2_args "${init}"
-fi
+# ASR: step 1 alone (decoded and packed); ST: step 2 alone, from the given model.
+step=(--steps 1 --step1_config "${config}" --step1_args "${init}" --decode_tasks asr)
+[ "${finetune_task}" = asr ] || step=(--steps 2 --step2_config "${config}" --step2_args "${init}")
+run ./fama.sh "${common[@]}" --stage "${stage}" --expdir "${expdir}" --avg_num "${finetune_avg_num}" \
+  --decode_config "${decode_config}" --train_set "${train_set}" --valid_set "${valid_set}" \
+  --model_name "$(basename "${expdir}")" "${step[@]}" "${fama_extra[@]}"

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 import jiwer
 import sacrebleu
 
-from fama_espnet.data.kaldi_dir import write_text
+from fama_espnet.files import write_text
 
 _PUNCT = re.compile(r"[^\w\s']|_", re.UNICODE)
 
