@@ -36,6 +36,7 @@ logging.disable(logging.WARNING)
 
 from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch  # noqa: E402
 from fama_espnet.bin.decode import length_batches  # noqa: E402
+from fama_espnet.data import speech_format  # noqa: E402
 from fama_espnet.fast_beam_search import FastBeamSearch  # noqa: E402
 from fama_espnet.task import FamaTask, load_config  # noqa: E402
 
@@ -81,7 +82,9 @@ def speech_inputs(data):
     wavs, langs = read_table(data / "wav.scp"), read_table(data / "utt2tgtlang")
     utts = sorted(wavs)
     speech = [torch.from_numpy(load_entry(wavs[u])) for u in utts]
-    return speech, [langs[u] for u in utts], [len(x) / 16000 for x in speech]
+    # A waveform's samples or an fbank dir's frames (a model trained on fbank reads those).
+    seconds = [len(x) / (speech_format.SAMPLE_RATE if x.dim() == 1 else speech_format.FRAME_RATE) for x in speech]
+    return speech, [langs[u] for u in utts], seconds
 
 
 def feats_inputs(path):
