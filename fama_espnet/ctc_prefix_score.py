@@ -64,24 +64,20 @@ class CTCPrefixScore:
     def delta(self, rows: Tensor, tokens: Tensor) -> Tensor:
         """psi(g + c) - psi(g) [P] (float64) for the pairs (rows[p], tokens[p]). </s> gives
         g's full-sequence probability, blank -inf. Needs no recursion: only g's variables."""
-        psi, _ = self._psi(rows, tokens)
-        return psi - self.psi[rows]
+        return self._psi(rows, tokens)[0] - self.psi[rows]
 
-    def _psi(self, rows: Tensor, tokens: Tensor) -> Tuple[Tensor, Tensor]:
-        """(psi(g + c) [P], x_t(c) [P, T] float64) of the pairs."""
+    def _psi(self, rows: Tensor, tokens: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """(psi(g + c) [P], x_t(c) [P, T], the row's shifted phi for c [P, T]) of the pairs, float64."""
         x = self.logp[self.utt[rows], tokens].double()  # [P, T]: x_t(c)
-        repeat = (tokens == self.last[rows]).long()
-        prev = self.prev[rows, repeat]  # [P, T]
+        prev = self.prev[rows, (tokens == self.last[rows]).long()]  # phi_{t-1} (frame 0: the start)
         psi = torch.logsumexp(prev + x, dim=1)
         psi = torch.where(tokens == self.eos, self.at_end[rows], psi)
-        return psi.masked_fill(tokens == self.blank, NEG_INF), x
+        return psi.masked_fill(tokens == self.blank, NEG_INF), x, prev
 
     def advance(self, rows: Tensor, tokens: Tensor) -> None:
         """Make the pairs (rows[p], tokens[p]) the new rows, in this order: the forward
         variables of g + c over all frames, as two scans."""
-        psi, x = self._psi(rows, tokens)
-        repeat = (tokens == self.last[rows]).long()
-        prev = self.prev[rows, repeat]  # phi_{t-1} (frame 0: the start), -inf past the end
+        psi, x, prev = self._psi(rows, tokens)
         acc = x.cumsum(1)
         # r_t^n(h) = A_t + logcumsumexp_s(phi_{s-1} - A_{s-1}), A_{-1} = 0.
         terms = prev - torch.cat([torch.zeros_like(acc[:, :1]), acc[:, :-1]], dim=1)

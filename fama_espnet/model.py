@@ -77,7 +77,10 @@ class FamaModel(AbsESPnetModel):
         if len(token_list) != vocab_size:
             raise ValueError(f"token_list has {len(token_list)} entries but vocab_size is {vocab_size}")
         if languages is None:
-            languages = languages_of(token_list) or ["xx"]  # none: reported as missing below
+            languages = languages_of(token_list)
+        if not languages:
+            raise ValueError("token_list has no <lang:xx> tag: FAMA needs one per language "
+                             "(build the tokenizer with the tags as user symbols)")
         missing = [s for s in [sym_blank, sym_sos_eos] if s not in token_list] + missing_tags(token_list, languages)
         if missing:
             raise ValueError(
