@@ -124,7 +124,8 @@ def test_score_cli_writes_counts_alignments_and_signatures(tmp_path):
     for d in (asr, st):
         (d / DONE_MARK).write_text(provenance.stamp({"model": ["/m/model.pth (1 bytes)"],
                                                      "decoding": {"beam_size": 5}}))
-    results(["--exp_dir", str(tmp_path / "exp"), "--command", "./run.sh --stage 11", "--exp_root", str(tmp_path / "exp")])
+    results(["--exp_dir", str(tmp_path / "exp"), "--command", "./run.sh --stage 11",
+             "--exp_root", str(tmp_path / "exp")])
     md = (tmp_path / "exp" / "RESULTS.md").read_text()
     assert "| test | ASR | all | WER 27.8 (raw 38.9) | 4 | 88.9 / 5.6 / 5.6 / 16.7 / 75.0 |" in md
     assert "| test | ST | en-it | BLEU" in md

@@ -58,7 +58,8 @@ PROBLEMS: Dict[str, Tuple[str, str]] = {
     "segment_truncated": (CONVERTED, "segment end past the recording, cut at its end"),
 }
 
-TABLES = ("wav.scp", "text", "segments", "text_tgt", "utt2lang", "utt2tgtlang", "utt2spk")
+TABLES = ("wav.scp", "text", "segments", "text_tgt", "utt2lang", "utt2tgtlang", "utt2spk",
+          "utt2category")  # ESPnet's per-utterance category, scored apart (bin/score.py)
 # Kaldi's extract-segments also tolerates ends a little past the recording.
 MAX_SEGMENT_OVERSHOOT_S = 0.5
 FILES_PER_SUBDIR = 10000
@@ -184,6 +185,8 @@ def plan(src: Path, out_data: Path, log: ProblemLog, languages: Sequence[str],
         if translations:
             out["text_tgt"][utt] = tables["text_tgt"][utt].strip()
             out["utt2tgtlang"][utt] = tables["utt2tgtlang"][utt].strip()
+    if "utt2category" in tables:  # optional: an utterance without one is in none
+        out["utt2category"] = {u: tables["utt2category"][u].strip() for u in keep if u in tables["utt2category"]}
     return Plan(_audio_jobs(keep, tables["wav.scp"], segments, out_data), out, len(all_ids))
 
 
