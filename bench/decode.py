@@ -1,7 +1,7 @@
 """Decoding speed: our fast search against stock ESPnet's beam search, same process.
 
 Stock = ESPnet 202611's BatchBeamSearch with FAMA's rules as ESPnet scorers
-(`fama_espnet.beam_search.FamaBeamSearch`, `search: espnet`): per utterance (classic
+(`fama_espnet.decoding.reference.FamaBeamSearch`, `search: espnet`): per utterance (classic
 Speech2Text) and utterance-batched (202611 batch_decode); it has ESPnet's beam semantics.
 Ours = `FastBeamSearch` with the same (`beam_semantics: espnet`, outputs compared with
 stock's) and with fairseq's (`beam_semantics: fairseq`, FAMA's generate; its cost is
@@ -34,10 +34,11 @@ import torch
 
 logging.disable(logging.WARNING)
 
-from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch  # noqa: E402
 from fama_espnet.bin.decode import length_batches  # noqa: E402
 from fama_espnet.data import speech_format  # noqa: E402
-from fama_espnet.fast_beam_search import FastBeamSearch  # noqa: E402
+from fama_espnet.decoding import DecodingOptions  # noqa: E402
+from fama_espnet.decoding.fast import FastBeamSearch  # noqa: E402
+from fama_espnet.decoding.reference import FamaBeamSearch  # noqa: E402
 from fama_espnet.task import FamaTask, load_config  # noqa: E402
 
 CONF = Path(__file__).resolve().parents[1] / "conf"

@@ -2,8 +2,8 @@
 
 Everything is built under a sibling temporary name and renamed into place (atomic within
 a directory): a path holds its old content or its new content, never a torn file, and a
-stage killed midway leaves only a temporary that the next run replaces. A finished dir
-carries `.done`, which holds what it was made from (fama_espnet/provenance.py). Every
+stage killed midway leaves only a temporary that the next run replaces. A finished stage
+dir carries `.done`, which holds what it was made from (fama_espnet/provenance.py). Every
 stage writes through here.
 """
 import os
@@ -46,20 +46,15 @@ def is_done(out: PathLike) -> bool:
 
 
 @contextmanager
-def building_dir(dst: PathLike, stamp: str = "") -> Iterator[Path]:
-    """Yields an empty `<dst>.tmp` to build dst in.
-
-    Only a build that returns becomes dst, marked done (the mark holds `stamp`), so
-    a stage that fails or is killed never leaves a half-written dst to be reused;
-    an unmarked dst (e.g. after deleting .done to force a rerun) is replaced.
-    """
+def replacing_dir(dst: PathLike) -> Iterator[Path]:
+    """Yields an empty `<dst>.tmp`; only a block that returns renames it over dst (a dir
+    with no done mark: one a user reads as it is, such as an imported model's exp dir)."""
     dst = Path(dst)
-    tmp = dst.with_name(dst.name + ".tmp")
+    tmp = temporary(dst)
     shutil.rmtree(tmp, ignore_errors=True)  # left by a killed run
     tmp.mkdir(parents=True)
     try:
         yield tmp
-        (tmp / DONE_MARK).write_text(stamp, encoding="utf-8")
         if dst.exists():
             old = dst.with_name(dst.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
@@ -71,3 +66,16 @@ def building_dir(dst: PathLike, stamp: str = "") -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextmanager
+def building_dir(dst: PathLike, stamp: str = "") -> Iterator[Path]:
+    """Yields an empty `<dst>.tmp` to build dst in.
+
+    Only a build that returns becomes dst, marked done (the mark holds `stamp`), so
+    a stage that fails or is killed never leaves a half-written dst to be reused;
+    an unmarked dst (e.g. after deleting .done to force a rerun) is replaced.
+    """
+    with replacing_dir(dst) as tmp:
+        yield tmp
+        (tmp / DONE_MARK).write_text(stamp, encoding="utf-8")

@@ -13,15 +13,20 @@ packed zip, or an exp dir (config.yaml + model.pth + bpe.model).
 What an upload pushes (`build_folder`): the packed zip unpacked, and a model card
 README.md (Hub front matter; the model, how it was trained, RESULTS.md's tables, usage,
 citations, license), exactly the folder `upload` hands to upload_folder.
+
+What a packed zip holds (`pack`, of bin/pack and bin/import_fairseq): ESPnet's model-zoo
+zip of a config, its model file and the sentencepiece model the config names; meta.yaml
+keys are FamaSpeech2Text's argument names (`packed_files` reads them back).
 """
 import os
 import re
 import zipfile
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Sequence, Union
 
 import yaml
 
+from fama_espnet.files import replacing
 from fama_espnet.tokens import languages_of
 
 # huggingface_hub's rule for a repo id (namespace/name), with an optional @revision.
@@ -52,6 +57,19 @@ def local_path(model: Union[str, Path]) -> Path:
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as e:
         raise FileNotFoundError(f"no such model: {model} is not a local path, and the Hub repo {repo_id} "
                                 f"could not be fetched: {str(e).splitlines()[0]}") from e
+
+
+def pack(config: Path, model_file: Path, outpath: Path, extra: Sequence[Path] = ()) -> None:
+    """Packs a model into the zip (or tar, by outpath's suffix) `outpath`, with the config's
+    bpemodel and the `extra` files (README, RESULTS.md). Paths inside are as given: run
+    from the recipe dir, they are relative to it."""
+    # Here only: a decode's --check reads hub and stays free of ESPnet.
+    from espnet2.main_funcs.pack_funcs import pack as espnet_pack
+
+    bpemodel = Path(yaml.safe_load(Path(config).read_text())["bpemodel"])
+    with replacing(outpath, keep_suffix=True) as tmp:  # ESPnet's packer picks the format by suffix
+        espnet_pack(files={"s2t_model_file": model_file}, yaml_files={"s2t_train_config": config},
+                    outpath=tmp, option=[bpemodel, *extra])
 
 
 def packed_files(root: Path) -> Dict[str, Path]:

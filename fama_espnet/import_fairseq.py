@@ -10,10 +10,8 @@ The token list keeps fairseq's dictionary order (`<s> <pad> </s> <unk> <lang:..>
 The architecture is read from the arguments fairseq stores in the checkpoint; every
 FBK option our model does not implement is refused by name rather than ignored.
 """
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -22,6 +20,7 @@ import torch
 import yaml
 from torch import Tensor
 
+from fama_espnet.files import replacing_dir
 from fama_espnet.inference import load_model
 from fama_espnet.tokens import lang_tag, languages_of
 
@@ -261,12 +260,7 @@ def import_checkpoint(checkpoint: str, spm_model: str, dictionary: str, outdir: 
     except KeyError as e:
         raise CheckpointError(f"{checkpoint}: weight {e.args[0]!r} has no place in a FAMA model") from None
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would outlive the rename
-    try:
+    with replacing_dir(out) as tmp:
         shutil.copyfile(spm_model, tmp / "bpe.model")
         conf = espnet_config(a, tokens, languages, normalize, n_mels, str(out / "bpe.model"))
         (tmp / "config.yaml").write_text(yaml.safe_dump(conf, sort_keys=False, allow_unicode=True),
@@ -276,11 +270,5 @@ def import_checkpoint(checkpoint: str, spm_model: str, dictionary: str, outdir: 
         # Our own bookkeeping buffer (the multitask draw counter) starts at 0.
         torch.save({**state, "num_task_draws": torch.zeros((), dtype=torch.long)}, tmp / "model.pth")
         load_model(tmp / "config.yaml", tmp / "model.pth")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 

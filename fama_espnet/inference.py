@@ -17,11 +17,10 @@ import yaml
 from espnet2.text.build_tokenizer import build_tokenizer
 from espnet2.text.token_id_converter import TokenIDConverter
 
-from fama_espnet import decoding_options, hub
-from fama_espnet.beam_search import FamaBeamSearch
+from fama_espnet import hub
 from fama_espnet.data import speech_format
-from fama_espnet.decoding_options import DecodingOptions
-from fama_espnet.fast_beam_search import FastBeamSearch
+from fama_espnet.decoding import DecodingOptions, build_search, options as decoding_options
+from fama_espnet.decoding.rules import Hypothesis, ranking_score
 from fama_espnet.frontend import KaldiFbank
 from fama_espnet.model import FamaModel
 from fama_espnet.task import FamaTask
@@ -36,7 +35,7 @@ class Result:
     text: str
     tokens: List[str]
     token_ids: List[int]
-    score: float  # length-normalised log-probability (the ranking score)
+    score: float  # the ranking score (rules.ranking_score: length-normalised unless normalize_length false)
 
 
 def load_model(config: Union[str, Path], model_file: Union[str, Path],
@@ -78,10 +77,7 @@ class FamaSpeech2Text:
         self.tokenizer = build_tokenizer(token_type="bpe", bpemodel=str(bpemodel.resolve()))
         self.converter = TokenIDConverter(token_list=self.model.token_list)
         self.options = replace(DecodingOptions(), **decoding)
-        searches = {"fast": FastBeamSearch, "espnet": FamaBeamSearch}
-        if self.options.search not in searches:
-            raise ValueError(f"search must be one of {sorted(searches)}, got {self.options.search!r}")
-        self.search = searches[self.options.search](self.model, self.options)
+        self.search = build_search(self.model, self.options)
         self.dtype = DTYPES[dtype]
         # Tags and special symbols never reach the output text.
         self.hidden = {self.model.sos, self.model.blank_id, *self.model.lang_ids.values()}
@@ -109,7 +105,7 @@ class FamaSpeech2Text:
 
         return cls(**ModelDownloader().download_and_unpack(str(files["zip"])), **kwargs)
 
-    # Decoding options live in decoding_options.py (light: a rerun's check needs no torch).
+    # Decoding options live in decoding/options.py (light: a rerun's check needs no torch).
     resolved_options = staticmethod(decoding_options.resolved)
     read_decoding_config = staticmethod(decoding_options.read)
     add_decoding_arguments = staticmethod(decoding_options.add_arguments)
@@ -170,11 +166,11 @@ class FamaSpeech2Text:
             half = len(waves) // 2
             return self._decode(waves[:half], tags[:half]) + self._decode(waves[half:], tags[half:])
 
-    def result(self, hyp) -> Result:
+    def result(self, hyp: Hypothesis) -> Result:
         ids = [int(t) for t in hyp.yseq.tolist() if int(t) not in self.hidden]
         tokens = self.converter.ids2tokens(ids)
-        length = len(hyp.yseq) - 1  # tag and </s> included, as fairseq's ranking
-        return Result(self.tokenizer.tokens2text(tokens), tokens, ids, float(hyp.score) / length)
+        return Result(self.tokenizer.tokens2text(tokens), tokens, ids,
+                      ranking_score(hyp, self.options.normalize_length))
 
     @torch.no_grad()
     def transcribe(self, audio: Union[str, Path, np.ndarray, torch.Tensor], tgt_lang: str,

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Union
 
 import yaml
 
-from fama_espnet.files import DONE_MARK
+from fama_espnet.files import DONE_MARK, write_text
 
 MadeFrom = Dict[str, Any]
 
@@ -100,10 +100,7 @@ def is_current_file(path: Union[str, Path], made_from: MadeFrom) -> bool:
 
 
 def mark_file(path: Union[str, Path], made_from: MadeFrom) -> None:
-    mark = file_mark(path)
-    tmp = mark.with_name(mark.name + ".tmp")
-    tmp.write_text(stamp(made_from), encoding="utf-8")
-    tmp.replace(mark)
+    write_text(file_mark(path), stamp(made_from))
 
 
 def check_data_output(out: Union[str, Path], made_from: MadeFrom, stage: str) -> bool:

@@ -80,12 +80,12 @@ def tiny_exp(corpus, tmp_path_factory):
     """A tiny ASR+ST model trained for 4 updates by ESPnet's trainer, averaged to model.pth."""
     from fama_espnet.bin.average_checkpoints import main as average
 
-    from helpers import STEP2, tiny_config, train
+    from helpers import STEP2, run_cli, tiny_config, train
 
     root = tmp_path_factory.mktemp("tiny_exp")
     exp = root / "exp"
     train(corpus, tiny_config(root, ""), exp, STEP2, "--max_epoch", "2")
-    average(["--exp_dir", str(exp), "--num", "2", "--output", str(exp / "model.pth")])
+    run_cli(average, ["--exp_dir", str(exp), "--num", "2", "--output", str(exp / "model.pth")])
     return exp
 
 

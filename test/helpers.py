@@ -1,10 +1,12 @@
 """What several test modules build: tiny FAMA models and training runs, FBK-format
 manifests and features, test-set releases. One home, so test modules never import
 each other."""
+import contextlib
 import io
+import sys
 import zipfile
 from pathlib import Path
-from typing import Dict, List
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import soundfile as sf
@@ -22,6 +24,29 @@ from fama_espnet.tokens import read_token_list
 ORACLE = Path(__file__).resolve().parent / "fixtures" / "fbk_fairseq"
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+def run_cli(cli_main: Callable[[Optional[Sequence[str]]], int], argv: Sequence[str]) -> str:
+    """Runs a bin module's main in-process as `python -m` runs it: returns what it printed
+    on stdout; a non-zero status raises SystemExit carrying its stderr (the one-line
+    error), as the process would end. What it printed is passed on, so capsys sees it."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli_main(list(argv))
+    finally:
+        sys.stdout.write(out.getvalue())
+        sys.stderr.write(err.getvalue())
+    if status != 0:
+        raise SystemExit(err.getvalue().strip() or status)
+    return out.getvalue()
+
+
+def infer_texts(argv: Sequence[str]) -> List[str]:
+    """The texts bin/infer prints, one `file<TAB>text` line per input, in input order."""
+    from fama_espnet.bin.infer import main as infer
+
+    return [line.split("\t", 1)[1] for line in run_cli(infer, argv).splitlines()]
 
 
 TINY = {

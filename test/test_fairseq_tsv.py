@@ -27,8 +27,8 @@ from fama_espnet.data.fairseq_tsv import (
     import_tsv,
     subset_languages,
 )
-from fama_espnet.data.format_data import ProblemLog
 from fama_espnet.data.kaldi_dir import read_table
+from fama_espnet.data.problems import ProblemLog
 from fama_espnet.data.speech_format import FBANK, WAVEFORM, frames_of_samples, kind_of as feature_kind
 
 from helpers import STEP1, fbank, npy_bytes, tiny_config, train, wav_bytes, write_tsv, zip_entries

@@ -23,7 +23,7 @@ from helpers import make_releases
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "egs2" / "fama" / "s2t1"
 HEADER = "id\taudio\tn_frames\ttgt_text\tsrc_text\tspeaker\tsrc_lang\ttgt_lang"
-SCRIPTS = ["run.sh", "db.sh", "cmd.sh", "path.sh", "local/data.sh", "local/multinode.sh"]
+SCRIPTS = ["run.sh", "db.sh", "cmd.sh", "path.sh", "local/data.sh", "local/multinode.sh", "local/launch.sh"]
 
 
 def bash(*args, cwd=RECIPE, env=None):
@@ -277,7 +277,7 @@ def test_run_sh_finetunes_for_asr_end_to_end(corpus, tiny_exp, tmp_path):
     (recipe / "conf").mkdir(parents=True)
     for name in ("run.sh", "cmd.sh", "path.sh"):
         shutil.copy(RECIPE / name, recipe / name)
-    for name in ("utils", "fama.sh"):
+    for name in ("utils", "fama.sh", "local"):
         (recipe / name).symlink_to((RECIPE / name).resolve())
     overlay = yaml.safe_load((RECIPE / "conf" / "finetune_fama_asr.yaml").read_text())
     overlay.update(batch_bins=1875, accum_grad=1, num_iters_per_epoch=2, max_epoch=2, num_workers=0)

@@ -11,11 +11,11 @@ import torch
 
 from espnet2.legacy.nets.ctc_prefix_score import CTCPrefixScoreTH
 
-from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
-from fama_espnet.ctc_prefix_score import CTCPrefixScore
-from fama_espnet.fast_beam_search import FastBeamSearch, ngram_ban
+from fama_espnet.decoding import DecodingOptions
+from fama_espnet.decoding.ctc_prefix import CTCPrefixScore
+from fama_espnet.decoding.fast import FastBeamSearch
+from fama_espnet.decoding.reference import FamaBeamSearch
 from fama_espnet.inference import FamaSpeech2Text
-from fama_espnet.scorers import NgramBlockScorer
 from fama_espnet.task import FamaTask, load_config
 
 from helpers import CONF, TINY
@@ -88,14 +88,6 @@ def test_trained_model_same_nbest_on_speech(corpus, tiny_exp, ctc_weight):
                         FastBeamSearch(model, opt).decode(enc, enc_lens, tags))
 
 
-def test_ngram_ban_equals_the_scorer():
-    g = torch.Generator().manual_seed(0)
-    for n in (1, 2, 3, 5):
-        ys = torch.randint(0, 4, (50, 12), generator=g)  # a small alphabet repeats n-grams
-        want = NgramBlockScorer(n, 6).batch_score(ys, [None] * 50, torch.zeros(50, 1, 1))[0]
-        assert torch.equal(ngram_ban(ys, n, 6), want)
-
-
 def test_ctc_prefix_delta_equals_espnet_full_vocabulary():
     """Three steps along random prefixes, every candidate token, padded utterances."""
     g = torch.Generator().manual_seed(0)
@@ -120,7 +112,7 @@ def test_ctc_prefix_delta_equals_espnet_full_vocabulary():
 def test_fairseq_semantics_pruned_ctc_equals_full_vocabulary(random_model, encoder_batch, monkeypatch):
     """The bound pruning selects fairseq's 2 x beam candidates exactly: same n-best as
     CTC-scoring every candidate of every step."""
-    import fama_espnet.fast_beam_search as fast
+    import fama_espnet.decoding.fast as fast
 
     opt = DecodingOptions(beam_size=4, ctc_weight=0.3, max_len=15, nbest=4, beam_semantics="fairseq")
     enc, lengths, tags = (t[:16] for t in encoder_batch)
@@ -132,7 +124,7 @@ def test_fairseq_semantics_pruned_ctc_equals_full_vocabulary(random_model, encod
 def test_fairseq_beam_rules():
     """2 x beam candidates best first: </s> among the first `beam` is final while fewer than
     `beam` are (in rank order), </s> further down is dropped, the first `beam` others run on."""
-    from fama_espnet.fast_beam_search import FairseqBeam
+    from fama_espnet.decoding.fast import FairseqBeam
 
     eos, inf = 9, float("inf")
     total = torch.tensor([[-1.0, -2.0, -3.0, -4.0, -5.0, -6.0],

@@ -8,7 +8,7 @@ import torch
 from fama_espnet.import_fairseq import convert_state_dict, load_fairseq_checkpoint
 from fama_espnet.inference import load_model
 
-from helpers import ORACLE
+from helpers import ORACLE, run_cli
 
 TOL = 1e-4
 
@@ -19,9 +19,9 @@ def imported(tmp_path_factory):
     from fama_espnet.bin.import_fairseq import main as import_fairseq
 
     out = tmp_path_factory.mktemp("import") / "fama_tiny"
-    import_fairseq(["--checkpoint", str(ORACLE / "fama_tiny_asr_avg3.pt"), "--config", str(ORACLE / "config.yaml"),
-                    "--spm_model", str(ORACLE / "spm_en_it_200_lid.model"),
-                    "--dict", str(ORACLE / "spm_en_it_200_lid.txt"), "--outdir", str(out)])
+    run_cli(import_fairseq, ["--checkpoint", str(ORACLE / "fama_tiny_asr_avg3.pt"), "--config",
+                             str(ORACLE / "config.yaml"), "--spm_model", str(ORACLE / "spm_en_it_200_lid.model"),
+                             "--dict", str(ORACLE / "spm_en_it_200_lid.txt"), "--outdir", str(out)])
     return out
 
 
@@ -110,8 +110,9 @@ def test_decoding_reproduces_fairseq_generate(oracle_model, refs, mode, ctc_weig
     """FAMA's two generate commands (with --max-len-b 30) on the 4 oracle utterances: with
     fairseq's beam semantics the fast search gives generate's 5-best (tokens, order, scores);
     the ESPnet reference (ESPnet's semantics) gives its 1-best."""
-    from fama_espnet.beam_search import DecodingOptions, FamaBeamSearch
-    from fama_espnet.fast_beam_search import FastBeamSearch
+    from fama_espnet.decoding import DecodingOptions
+    from fama_espnet.decoding.fast import FastBeamSearch
+    from fama_espnet.decoding.reference import FamaBeamSearch
 
     inputs, _ = refs
     x, lengths = batch(inputs)
@@ -154,8 +155,8 @@ def test_fairseq_semantics_reproduce_generate_on_40_inputs(oracle_model, more, s
     Where generate's padded batch hit FBK's CTC padding quirk (more/README.md: `<s>` free on
     padded frames, only utt13 ranks 2-4 in joint decoding) the reference is generate's
     --batch-size 1 run of that utterance, which has no padding: we never pad the CTC."""
-    from fama_espnet.beam_search import DecodingOptions
-    from fama_espnet.fast_beam_search import FastBeamSearch
+    from fama_espnet.decoding import DecodingOptions
+    from fama_espnet.decoding.fast import FastBeamSearch
 
     x, lengths, generated = more
     run = generated["results"]["asr"][setting]

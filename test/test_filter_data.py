@@ -4,8 +4,8 @@ import soundfile as sf
 
 from fama_espnet.bin.filter_data import main
 from fama_espnet.data import speech_format
-from fama_espnet.data.format_data import ProblemLog
 from fama_espnet.data.kaldi_dir import Utterance, read_table, write_kaldi_dir, write_table
+from fama_espnet.data.problems import ProblemLog
 
 SECONDS = {"ok": 3.0, "edge": 30.0, "long": 31.0, "short": 0.05, "emptytgt": 2.0, "wordy": 2.0}
 

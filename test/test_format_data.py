@@ -7,8 +7,8 @@ import pytest
 import soundfile as sf
 
 from fama_espnet.bin.format_data import main
-from fama_espnet.data.format_data import ProblemLog
 from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.data.problems import ProblemLog
 from fama_espnet.data.speech_format import frames_of_samples
 
 RNG = np.random.default_rng(0)

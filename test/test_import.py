@@ -9,20 +9,19 @@ import torch
 import torchaudio.functional
 
 from fama_espnet.bin.import_fairseq import main as import_fairseq
-from fama_espnet.bin.infer import main as infer
 from fama_espnet.data.tts import speak
 from fama_espnet.import_fairseq import load_fairseq_checkpoint
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.tokenizer import train_sentencepiece
 
-from helpers import ORACLE
+from helpers import ORACLE, infer_texts, run_cli
 
 CKPT, SPM, DICT = ORACLE / "fama_tiny_asr_avg3.pt", ORACLE / "spm_en_it_200_lid.model", ORACLE / "spm_en_it_200_lid.txt"
 
 
 def run_import(outdir, checkpoint=CKPT, spm_model=SPM, dictionary=DICT, *extra):
-    import_fairseq(["--checkpoint", str(checkpoint), "--spm_model", str(spm_model), "--dict", str(dictionary),
-                    "--outdir", str(outdir), *extra])
+    run_cli(import_fairseq, ["--checkpoint", str(checkpoint), "--spm_model", str(spm_model), "--dict", str(dictionary),
+                             "--outdir", str(outdir), *extra])
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +64,13 @@ def test_infer_cli_converts_audio_and_matches_the_api(recipe_dir, wav_en, tmp_pa
     monkeypatch.chdir(recipe_dir)
     wav = sf.read(wav_en, dtype="float32")[0]
     direct = FamaSpeech2Text.from_pretrained("exp/fama_tiny")(wav, "it")[0].text
-    assert infer(["--model", "exp/fama_tiny", "--tgt_lang", "it", str(wav_en)]) == [direct]
+    assert infer_texts(["--model", "exp/fama_tiny", "--tgt_lang", "it", str(wav_en)]) == [direct]
     assert capsys.readouterr().out == f"{wav_en}\t{direct}\n"
     # 44.1 kHz stereo in: converted to the 16 kHz mono the model expects.
     hi = torchaudio.functional.resample(torch.from_numpy(wav), 16000, 44100).numpy()
     stereo = tmp_path / "stereo.wav"
     sf.write(stereo, np.stack([hi, hi], 1), 44100, subtype="PCM_16")
-    (text,) = infer(["--model", "exp/fama_tiny", "--tgt_lang", "it", str(stereo)])
+    (text,) = infer_texts(["--model", "exp/fama_tiny", "--tgt_lang", "it", str(stereo)])
     assert isinstance(text, str) and "<lang:" not in text
 
 

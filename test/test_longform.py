@@ -168,12 +168,15 @@ def test_silence_noise_and_short_audio(model_exp):
 def test_infer_cli_writes_subtitles(model_exp, recordings, tmp_path):
     from fama_espnet.bin.infer import main as infer
 
+    from helpers import run_cli
+
     rec = recordings["it"]
     wav = tmp_path / "talk.wav"
     sf.write(wav, rec.wave[: int(rec.sentences[3].end * 16000) + 8000], 16000, subtype="PCM_16")
     for fmt in ("json", "srt"):
-        infer(["--model", str(model_exp), "--tgt_lang", "it", "--output_format", fmt, "--output_dir",
-               str(tmp_path / "out"), "--max_piece_s", "8", "--quiet", "--config", str(_short(tmp_path)), str(wav)])
+        run_cli(infer, ["--model", str(model_exp), "--tgt_lang", "it", "--output_format", fmt, "--output_dir",
+                        str(tmp_path / "out"), "--max_piece_s", "8", "--quiet", "--config", str(_short(tmp_path)),
+                        str(wav)])
     doc = json.loads((tmp_path / "out" / "talk.json").read_text())
     assert doc["task"] == "asr" and len(doc["segments"]) >= 2
     assert all(0 <= s["start"] <= s["end"] and s["end"] - s["start"] <= 8.0 for s in doc["segments"])
@@ -181,12 +184,14 @@ def test_infer_cli_writes_subtitles(model_exp, recordings, tmp_path):
     list(srt.parse((tmp_path / "out" / "talk.srt").read_text()))
     (tmp_path / "nothing.wav").write_text("")
     with pytest.raises(SystemExit, match="infer: .*nothing.wav: not a readable audio file"):
-        infer(["--model", str(model_exp), "--tgt_lang", "en", "--quiet", str(tmp_path / "nothing.wav")])
+        run_cli(infer, ["--model", str(model_exp), "--tgt_lang", "en", "--quiet", str(tmp_path / "nothing.wav")])
 
 
 def test_decode_long_writes_text_segments_and_subtitles(model_exp, recordings, tmp_path):
     from fama_espnet.bin.decode_long import main as decode_long
     from fama_espnet.data.kaldi_dir import read_table, write_table
+
+    from helpers import run_cli
 
     data = tmp_path / "data"
     data.mkdir()
@@ -197,8 +202,8 @@ def test_decode_long_writes_text_segments_and_subtitles(model_exp, recordings, t
     write_table(data / "utt2lang", {"lecture": "en"})
     write_table(data / "utt2tgtlang", {"lecture": "it"})
     out = tmp_path / "dec"
-    decode_long(["--model", str(model_exp), "--data", str(data), "--task", "st", "--output", str(out),
-                 "--config", str(_short(tmp_path)), "--max_piece_s", "6", "--formats", "vtt,json", "--quiet"])
+    run_cli(decode_long, ["--model", str(model_exp), "--data", str(data), "--task", "st", "--output", str(out),
+                          "--config", str(_short(tmp_path)), "--max_piece_s", "6", "--formats", "vtt,json", "--quiet"])
     segments = read_table(out / "segments")
     assert set(read_table(out / "text")) == {"lecture"} and set(segments) == set(read_table(out / "segments_text"))
     assert all(row.split()[0] == "lecture" and float(row.split()[2]) - float(row.split()[1]) <= 6.0

@@ -1,8 +1,8 @@
 """FAMA's decoding rules as ESPnet scorers."""
 import torch
 
-from fama_espnet.beam_search import EosAtMaxLength
-from fama_espnet.scorers import NgramBlockScorer, TokenPenaltyScorer
+from fama_espnet.decoding.rules import ngram_ban
+from fama_espnet.decoding.scorers import EosAtMaxLength, NgramBlockScorer, TokenPenaltyScorer
 
 
 def brute_force_banned(seq, n, vocab):
@@ -24,6 +24,17 @@ def test_ngram_block_matches_brute_force():
     for row, seq in enumerate(ys.tolist()):
         banned = sorted(torch.nonzero(scores[row] == float("-inf")).flatten().tolist())
         assert banned == brute_force_banned(seq, 3, 4), seq
+
+
+def test_ngram_ban_matches_brute_force():
+    """The fast search's batched ban (the scorer's too) for every n the configs use."""
+    g = torch.Generator().manual_seed(0)
+    for n in (1, 2, 3, 5):
+        ys = torch.randint(0, 4, (50, 12), generator=g)  # a small alphabet repeats n-grams
+        want = torch.zeros(50, 6)
+        for row, seq in enumerate(ys.tolist()):
+            want[row, brute_force_banned(seq, n, 6)] = float("-inf")
+        assert torch.equal(ngram_ban(ys, n, 6), want)
 
 
 def test_fairseq_five_gram_example():

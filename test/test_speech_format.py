@@ -16,7 +16,6 @@ from espnet2.samplers.build_batch_sampler import build_batch_sampler
 
 from fama_espnet.bin.data_stats import main as data_stats
 from fama_espnet.bin.decode import main as decode
-from fama_espnet.bin.infer import main as infer
 from fama_espnet.data import speech_format
 from fama_espnet.data.extract_fbank import FbankError, extract_fbank
 from fama_espnet.data.fairseq_audio import EntryError, FairseqAudioReader
@@ -26,7 +25,7 @@ from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.train_config import scale_batch
 
-from helpers import fbank, npy_bytes, write_tsv, zip_entries
+from helpers import fbank, infer_texts, npy_bytes, write_tsv, zip_entries
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 
@@ -124,7 +123,7 @@ def test_any_model_decodes_any_input_kind_identically(dirs, tiny_exp, fbank_exp,
     # infer: a wav file given to the fbank-trained model.
     wav = tmp_path / "a.wav"
     sf.write(wav, waves[0], 16000, subtype="FLOAT")
-    assert infer(["--model", str(fbank_exp), "--tgt_lang", "en", str(wav)]) == \
+    assert infer_texts(["--model", str(fbank_exp), "--tgt_lang", "en", str(wav)]) == \
         [s2t.batch_decode([waves[0]], ["en"])[0][0].text]
 
 

@@ -8,12 +8,14 @@ fairseq's average_checkpoints.py does. The output is written atomically, with
 keeps it (and so what was decoded from it)."""
 import argparse
 import re
+import sys
 from pathlib import Path
-from typing import List
+from typing import List, Optional, Sequence
 
 import torch
 
 from fama_espnet import provenance
+from fama_espnet.cli import fail
 from fama_espnet.files import replacing
 
 
@@ -39,7 +41,7 @@ def average(paths: List[Path]) -> dict:
             else torch.div(v, len(paths), rounding_mode="floor").to(ref[k].dtype) for k, v in avg.items()}
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--exp_dir", required=True, type=Path)
     p.add_argument("--num", type=int, default=25)
@@ -47,16 +49,17 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     paths = epoch_checkpoints(a.exp_dir)[-a.num:]
     if not paths:
-        raise SystemExit(f"{a.exp_dir}: no <N>epoch.pth checkpoints to average")
+        return fail("average_checkpoints", f"{a.exp_dir}: no <N>epoch.pth checkpoints to average")
     made_from = {"checkpoints": [provenance.file_identity(p) for p in paths]}
     if provenance.is_current_file(a.output, made_from):
         print(f"{a.output} is already the average of {[p.name for p in paths]}")
-        return
+        return 0
     with replacing(a.output) as tmp:
         torch.save(average(paths), tmp)
     provenance.mark_file(a.output, made_from)
     print(f"averaged {[p.name for p in paths]} -> {a.output}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,21 +14,21 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.data.combine_data import MODES, CombineError, combine_data
 from fama_espnet.provenance import StaleOutput
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="data dir to write")
     p.add_argument("--translation", choices=MODES, default="require")
     p.add_argument("inputs", nargs="+", help="data dirs to combine")
-    a = p.parse_args(cmd)
+    a = p.parse_args(argv)
     try:
         summary = combine_data(a.inputs, a.out, a.translation)
     except (CombineError, StaleOutput) as e:
-        print(f"combine_data: error: {e}", file=sys.stderr)
-        return 1
+        return fail("combine_data", e)
     print(summary or f"combine_data: {a.out} is complete (same inputs), skipped", file=sys.stderr)
     return 0
 

@@ -1,8 +1,10 @@
 """Summarise a formatted data dir (hours and utterances per language, durations, token
 lengths) into DIR/stats.yaml: `python -m fama_espnet.bin.data_stats --data D [--bpemodel M]`."""
 import argparse
+import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Optional, Sequence
 
 import yaml
 
@@ -11,7 +13,7 @@ from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.files import write_text
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", required=True, type=Path)
     p.add_argument("--bpemodel", type=Path)
@@ -37,7 +39,8 @@ def main(argv=None) -> None:
                 stats[f"{name}_tokens"] = {"median": lens[len(lens) // 2], "max": lens[-1]}
     write_text(a.data / "stats.yaml", yaml.safe_dump(stats, sort_keys=False))
     print(f"{a.data}: {stats}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

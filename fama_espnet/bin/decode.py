@@ -17,15 +17,17 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Dict, Hashable, List, Optional
+from typing import Dict, Hashable, List, Optional, Sequence
 
 from tqdm import tqdm
 
-from fama_espnet import decoding_options, hub, provenance
-from fama_espnet.bin.merge_decodes import OUTPUTS
+from fama_espnet import hub, provenance
+from fama_espnet.cli import fail
 from fama_espnet.data import speech_format
 from fama_espnet.data.fairseq_audio import load_entry, probe_entry
 from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.decode_dir import OUTPUTS
+from fama_espnet.decoding import options as decoding_options
 from fama_espnet.files import building_dir
 
 
@@ -97,7 +99,7 @@ def get_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     a = get_parser().parse_args(argv)
     try:
         options = {**decoding_options.read(a.config), **decoding_options.overrides(a)}
@@ -107,8 +109,7 @@ def main(argv=None) -> int:
             options["nbest"] = max(a.nbest, options.get("nbest", 1))
         made = made_from(a.model, a.data, a.task, options, a.dtype, a.nbest)
     except (ValueError, FileNotFoundError) as e:
-        print(f"decode: error: {e}", file=sys.stderr)
-        return 1
+        return fail("decode", e)
     if provenance.is_current(a.output, made):
         logging.info(f"{a.output} is current (same model, data and decoding options)")
         return 0
@@ -118,9 +119,7 @@ def main(argv=None) -> int:
     langs = read_table(a.data / ("utt2lang" if a.task == "asr" else "utt2tgtlang"))
     missing = sorted(set(entries) - set(langs))
     if missing:
-        print(f"decode: error: {a.data}: no language for {len(missing)} utterances, e.g. {missing[:5]}",
-              file=sys.stderr)
-        return 1
+        return fail("decode", f"{a.data}: no language for {len(missing)} utterances, e.g. {missing[:5]}")
     # Imported only to decode: a rerun's check stays free of torch and ESPnet.
     from fama_espnet.inference import FamaSpeech2Text
 

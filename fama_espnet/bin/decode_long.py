@@ -15,10 +15,13 @@ and OUT/.done; a finished OUT is skipped.
 """
 import argparse
 import logging
+import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
 import yaml
 
+from fama_espnet.cli import fail
 from fama_espnet.data.kaldi_dir import read_table, write_table
 from fama_espnet.files import write_text
 from fama_espnet.inference import FamaSpeech2Text
@@ -35,7 +38,7 @@ def audio_of(entry: str):
     return load_entry(entry)
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="packed .zip or exp dir")
     p.add_argument("--data", required=True, type=Path)
@@ -52,20 +55,20 @@ def main(argv=None) -> None:
     formats = [f for f in a.formats.split(",") if f]
     bad = sorted(set(formats) - set(FORMATS))
     if bad:
-        raise SystemExit(f"--formats: unknown {bad}; known: {list(FORMATS)}")
+        return fail("decode_long", f"--formats: unknown {bad}; known: {list(FORMATS)}")
     if (a.output / ".done").exists():
         logging.info(f"{a.output} already decoded")
-        return
+        return 0
     try:
         options = FamaSpeech2Text.read_decoding_config(a.config)
     except ValueError as e:
-        raise SystemExit(str(e)) from None
+        return fail("decode_long", e)
     wavs = read_table(a.data / "wav.scp")
     src = read_table(a.data / "utt2lang")
     tgt = src if a.task == "asr" else read_table(a.data / "utt2tgtlang")
     missing = sorted(set(wavs) - set(tgt) | set(wavs) - set(src))
     if missing:
-        raise SystemExit(f"{a.data}: no language for {len(missing)} recordings, e.g. {missing[:5]}")
+        return fail("decode_long", f"{a.data}: no language for {len(missing)} recordings, e.g. {missing[:5]}")
     s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, dtype=a.dtype, **options)
     vad = VadOptions(max_piece_s=a.max_piece_s)
     texts, seg_rows, seg_text = {}, {}, {}
@@ -77,7 +80,7 @@ def main(argv=None) -> None:
             segments = s2t.transcribe(audio_of(wavs[rec]), tgt[rec], src_lang=src[rec], vad=vad,
                                       batch_seconds=a.batch_seconds, progress=not a.quiet)
         except AudioError as e:
-            raise SystemExit(f"decode_long: {a.data / 'wav.scp'}: {rec}: {e}") from None
+            return fail("decode_long", f"{a.data / 'wav.scp'}: {rec}: {e}")
         texts[rec] = join_text(segments)
         for k, s in enumerate(segments):
             seg_rows[f"{rec}-{k:04d}"] = f"{rec} {s.start:.3f} {s.end:.3f}"
@@ -94,7 +97,8 @@ def main(argv=None) -> None:
     write_table(a.output / "segments_text", seg_text)
     write_text(a.output / ".done", yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task,
                                                    "max_piece_s": a.max_piece_s, **options}))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

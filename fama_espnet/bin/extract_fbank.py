@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.data.extract_fbank import extract_fbank
 from fama_espnet.data.format_data import FormatError
 from fama_espnet.provenance import StaleOutput
@@ -24,13 +25,12 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
-    args = get_parser().parse_args(cmd)
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = get_parser().parse_args(argv)
     try:
         result = extract_fbank(args.src, args.dst, nj=args.nj, progress=args.progress == "true")
     except (FormatError, StaleOutput) as e:
-        print(f"extract_fbank: error: {e}", file=sys.stderr)
-        return 1
+        return fail("extract_fbank", e)
     print(result.summary if result else f"extract_fbank: {args.dst} is complete (same src), skipped",
           file=sys.stderr)
     return 0

@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.data.filter_data import FilterError, filter_data
 from fama_espnet.provenance import StaleOutput
 
@@ -30,14 +31,13 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
-    args = get_parser().parse_args(cmd)
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = get_parser().parse_args(argv)
     try:
         result = filter_data(args.src, args.dst, args.max_seconds, args.min_seconds,
                              args.max_text_tokens, args.bpemodel)
     except (FilterError, StaleOutput) as e:
-        print(f"filter_data: error: {e}", file=sys.stderr)
-        return 1
+        return fail("filter_data", e)
     print(result.summary if result else f"filter_data: {args.dst} is complete (same src and options), skipped",
           file=sys.stderr)
     return 0

@@ -12,17 +12,10 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail, str2bool
 from fama_espnet.data.format_data import FormatError, format_data
 from fama_espnet.provenance import StaleOutput
 from fama_espnet.tokens import LANGUAGES
-
-
-def str2bool(value: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -41,16 +34,15 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
-    args = get_parser().parse_args(cmd)
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = get_parser().parse_args(argv)
     languages = [code for arg in args.languages for code in arg.split(",") if code]
     try:
         result = format_data(args.src, args.dst, languages=languages,
                              require_translation=args.require_translation, src_lang=args.src_lang,
                              nj=args.nj, progress=args.progress)
     except (FormatError, StaleOutput) as e:
-        print(f"format_data: error: {e}", file=sys.stderr)
-        return 1
+        return fail("format_data", e)
     if result is None:
         print(f"format_data: {args.dst} is complete (same inputs and options), skipped", file=sys.stderr)
     else:

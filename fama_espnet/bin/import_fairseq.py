@@ -12,12 +12,14 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
-from fama_espnet.bin.pack import main as pack
+from fama_espnet import hub
+from fama_espnet.cli import fail
 from fama_espnet.import_fairseq import CheckpointError, import_checkpoint
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", required=True, help="fairseq .pt (e.g. the averaged FAMA checkpoint)")
     p.add_argument("--spm_model", required=True, help="spm_en_it_16000_lid.model")
@@ -29,15 +31,15 @@ def main(argv=None) -> None:
     try:
         out = import_checkpoint(a.checkpoint, a.spm_model, a.dict, str(a.outdir), a.config)
     except (CheckpointError, FileNotFoundError, FileExistsError) as e:
-        sys.exit(f"import_fairseq: {e}")
+        return fail("import_fairseq", e)
     try:
-        pack(["--config", str(out / "config.yaml"), "--model_file", str(out / "model.pth"),
-              "--outpath", str(a.zip or out / f"{out.name}.zip")])
+        hub.pack(out / "config.yaml", out / "model.pth", a.zip or out / f"{out.name}.zip")
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
     print(f"imported {a.checkpoint} -> {out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -21,6 +21,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.data.fairseq_tsv import TsvError, import_fama_dataroot, import_tsv, read_audio_root
 from fama_espnet.data.speech_format import SAMPLE_RATE
 from fama_espnet.provenance import StaleOutput
@@ -44,8 +45,8 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
-    args = get_parser().parse_args(cmd)
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = get_parser().parse_args(argv)
     languages = [code for arg in args.languages for code in arg.split(",") if code]
     root = args.root or (read_audio_root(args.config_yaml) if args.config_yaml else None)
     try:
@@ -56,8 +57,7 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
             results = import_fama_dataroot(args.dataroot, args.outdir, subsets=args.subsets,
                                            audio_root=root, languages=languages, fs=args.fs)
     except (TsvError, StaleOutput) as e:
-        print(f"import_tsv: error: {e}", file=sys.stderr)
-        return 1
+        return fail("import_tsv", e)
     for name, result in results.items():
         print(result.summary if result
               else f"import_tsv: {name}: already imported (same manifest and options), skipped",

@@ -15,14 +15,16 @@ line) writes FILE_STEM.FORMAT under --output_dir (stdout without one). ASR segme
     python -m fama_espnet.bin.infer --model M --src_lang en --tgt_lang it --output_format vtt talk.flac
 """
 import argparse
+import sys
 from pathlib import Path
-from typing import List
+from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
 
 
-def main(argv=None) -> List[str]:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="packed .zip or exp dir")
     p.add_argument("--tgt_lang", required=True, help="output language (en, it)")
@@ -41,19 +43,17 @@ def main(argv=None) -> List[str]:
     try:
         options = FamaSpeech2Text.read_decoding_config(a.config)
     except ValueError as e:
-        raise SystemExit(str(e)) from None
+        return fail("infer", e)
     s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
     vad = VadOptions(max_piece_s=a.max_piece_s)
-    texts = []
     for wav in a.wavs:
         try:
             segments = s2t.transcribe(wav, a.tgt_lang, src_lang=a.src_lang, vad=vad,
                                       batch_seconds=a.batch_seconds, progress=not a.quiet)
         except AudioError as e:
-            raise SystemExit(f"infer: {e}") from None
-        texts.append(join_text(segments))
+            return fail("infer", e)
         if a.output_format is None:
-            print(f"{wav}\t{texts[-1]}")
+            print(f"{wav}\t{join_text(segments)}")
             continue
         doc = render(segments, a.output_format, file=wav, language=a.tgt_lang,
                      task="asr" if a.src_lang in (None, a.tgt_lang) else "st")
@@ -62,8 +62,8 @@ def main(argv=None) -> List[str]:
         else:
             a.output_dir.mkdir(parents=True, exist_ok=True)
             (a.output_dir / f"{Path(wav).stem}.{a.output_format}").write_text(doc, encoding="utf-8")
-    return texts
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

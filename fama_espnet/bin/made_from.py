@@ -9,22 +9,24 @@
 import argparse
 import sys
 from pathlib import Path
+from typing import Dict, List, Optional, Sequence
 
 from fama_espnet import provenance
+from fama_espnet.cli import fail
 from fama_espnet.files import DONE_MARK, write_text
 
 
-def pairs(values):
+def pairs(values: Optional[List[str]]) -> Dict[str, str]:
     out = {}
     for v in values or []:
         key, sep, value = v.partition("=")
         if not sep:
-            raise SystemExit(f"made_from: expected NAME=VALUE, got {v!r}")
+            raise ValueError(f"expected NAME=VALUE, got {v!r}")
         out[key] = value
     return out
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--stage", default="stage")
@@ -34,17 +36,19 @@ def main(argv=None) -> int:
     p.add_argument("--value", action="append", help="NAME=VALUE: an option")
     p.add_argument("--mark", action="store_true")
     a = p.parse_args(argv)
-    made = {**{k: provenance.file_identity(v) for k, v in pairs(a.file).items()},
-            **{k: provenance.content_identity(v) for k, v in pairs(a.config).items()},
-            **{k: provenance.dir_identity(v) for k, v in pairs(a.dir).items()}, **pairs(a.value)}
+    try:
+        made = {**{k: provenance.file_identity(v) for k, v in pairs(a.file).items()},
+                **{k: provenance.content_identity(v) for k, v in pairs(a.config).items()},
+                **{k: provenance.dir_identity(v) for k, v in pairs(a.dir).items()}, **pairs(a.value)}
+    except ValueError as e:
+        return fail("made_from", e)  # not 2: fama.sh reads 2 as "made from other inputs"
     if a.mark:
         write_text(a.out / DONE_MARK, provenance.stamp(made))
         return 0
     try:
         return 0 if provenance.check_data_output(a.out, made, a.stage) else 1
     except provenance.StaleOutput as e:
-        print(f"made_from: {e}", file=sys.stderr)
-        return 2
+        return fail("made_from", e, 2)
 
 
 if __name__ == "__main__":

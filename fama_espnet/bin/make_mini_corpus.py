@@ -9,8 +9,9 @@ with the same parameters does nothing, one with different parameters fails).
 import argparse
 import logging
 import sys
-from typing import List, Optional
+from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.data.mini_corpus import SAMPLE_RATE, CorpusMismatchError, make_corpus
 
@@ -30,15 +31,14 @@ def get_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     args = get_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     try:
         dirs = make_corpus(args.outdir, args.num_pairs, args.seed, args.nj, args.dev_pairs,
                            args.test_pairs, progress=not args.no_progress)
     except (CorpusMismatchError, ValueError) as err:
-        print(f"make_mini_corpus: {err}", file=sys.stderr)
-        return 1
+        return fail("make_mini_corpus", err)
     for split, path in dirs.items():
         samples = [int(n) for n in read_table(path / "utt2num_samples").values()]
         print(f"{split}: {len(samples)} utterances, {sum(samples) / SAMPLE_RATE / 3600:.2f} h -> {path}")

@@ -14,22 +14,22 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.train_config import ConfigError, derive_config
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="FAMA training config or fine-tuning overlay")
     p.add_argument("--out", required=True, help="config to write")
     p.add_argument("--gpus", type=int, default=None, help="GPUs of this run (default: --ref_gpus, no rescaling)")
     p.add_argument("--ref_gpus", type=int, default=16, help="GPUs --config's batch is written for")
     p.add_argument("--base_config", default=None, help="config.yaml of the model to fine-tune")
-    a = p.parse_args(cmd)
+    a = p.parse_args(argv)
     try:
         print(derive_config(a.config, a.out, a.gpus, a.ref_gpus, a.base_config), file=sys.stderr)
     except (ConfigError, OSError) as e:
-        print(f"make_train_config: error: {e}", file=sys.stderr)
-        return 1
+        return fail("make_train_config", e)
     return 0
 
 

@@ -10,23 +10,16 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
 from fama_espnet import provenance
+from fama_espnet.cli import fail
 from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.decode_dir import decode_files
 from fama_espnet.files import DONE_MARK, write_text
 
-# What bin/decode writes per hypothesis (ESPnet's asr_inference names); here, where they are joined.
-OUTPUTS = ("text", "token", "token_int", "score")
 
-
-def decode_files(part: Path) -> list:
-    """The tables a decode output holds, relative to it: OUTPUTS, then <k>best_recog's."""
-    nbest = sorted((d for d in part.glob("*best_recog") if d.is_dir()), key=lambda d: int(d.name.split("best")[0]))
-    return [Path(n) for n in OUTPUTS if (part / n).is_file()] + \
-        [d.relative_to(part) / n for d in nbest for n in OUTPUTS if (d / n).is_file()]
-
-
-def main(argv=None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--parts", nargs="+", required=True, type=Path)
     p.add_argument("--data", required=True, type=Path, help="the data dir the parts were split from")
@@ -35,32 +28,27 @@ def main(argv=None) -> int:
     made = [provenance.recorded(d) for d in a.parts]
     unfinished = [str(d) for d, m in zip(a.parts, made) if m is None]
     if unfinished:
-        print(f"merge_decodes: error: decoding jobs did not finish: {unfinished}", file=sys.stderr)
-        return 1
+        return fail("merge_decodes", f"decoding jobs did not finish: {unfinished}")
     common = [{k: v for k, v in m.items() if k != "data"} for m in made]
     if any(c != common[0] for c in common):
-        print(f"merge_decodes: error: {a.parts} were decoded with different models or options", file=sys.stderr)
-        return 1
+        return fail("merge_decodes", f"{a.parts} were decoded with different models or options")
     names = decode_files(a.parts[0])
     for d in a.parts:
         if decode_files(d) != names:
-            print(f"merge_decodes: error: {d} holds {[str(n) for n in decode_files(d)]}, {a.parts[0]} holds "
-                  f"{[str(n) for n in names]}", file=sys.stderr)
-            return 1
+            return fail("merge_decodes", f"{d} holds {[str(n) for n in decode_files(d)]}, {a.parts[0]} holds "
+                        f"{[str(n) for n in names]}")
     merged = {n: {} for n in names}
     for d in a.parts:
         for n in names:
             part = read_table(d / n)
             dup = set(part) & set(merged[n])
             if dup:
-                print(f"merge_decodes: error: {d / n}: utterances decoded twice: {sorted(dup)[:5]}", file=sys.stderr)
-                return 1
+                return fail("merge_decodes", f"{d / n}: utterances decoded twice: {sorted(dup)[:5]}")
             merged[n].update(part)
     expected = set(read_table(a.data / "wav.scp"))
     if set(merged[Path("text")]) != expected:
-        print(f"merge_decodes: error: the parts hold {len(merged[Path('text')])} utterances, {a.data} has "
-              f"{len(expected)}", file=sys.stderr)
-        return 1
+        return fail("merge_decodes", f"the parts hold {len(merged[Path('text')])} utterances, {a.data} has "
+                    f"{len(expected)}")
     a.output.mkdir(parents=True, exist_ok=True)
     (a.output / DONE_MARK).unlink(missing_ok=True)  # the output is current only once all of it is written
     for old in decode_files(a.output):  # a previous merge's files (another --nbest) go

@@ -3,28 +3,23 @@
 zip are relative to it). meta.yaml keys are FamaSpeech2Text's argument names, so
 `FamaSpeech2Text.from_pretrained(zip)` and espnet_model_zoo's ModelDownloader load it."""
 import argparse
+import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
-import yaml
-
-from espnet2.main_funcs.pack_funcs import pack
-
-from fama_espnet.files import replacing
+from fama_espnet import hub
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--config", required=True, type=Path)
     p.add_argument("--model_file", required=True, type=Path)
     p.add_argument("--outpath", required=True, type=Path)
     p.add_argument("--option", action="append", default=[], type=Path, help="extra files (README, RESULTS.md)")
     a = p.parse_args(argv)
-    conf = yaml.safe_load(a.config.read_text())
-    bpemodel = Path(conf["bpemodel"])
-    with replacing(a.outpath, keep_suffix=True) as tmp:  # ESPnet's packer picks the format by suffix
-        pack(files={"s2t_model_file": a.model_file}, yaml_files={"s2t_train_config": a.config},
-             outpath=tmp, option=[bpemodel, *a.option])
+    hub.pack(a.config, a.model_file, a.outpath, a.option)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from fama_espnet import provenance
-from fama_espnet.bin.format_data import str2bool
+from fama_espnet.cli import fail, str2bool
 from fama_espnet.data.test_sets import PREPARERS, TestSetError, write_test_set
 
 DEFAULT_SPLIT = {"librispeech": "test-clean"}
@@ -39,8 +39,8 @@ def get_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
-    a = get_parser().parse_args(cmd)
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    a = get_parser().parse_args(argv)
     made_from = {k: v for k, v in vars(a).items() if k != "outdir"}
     made_from["root"] = str(Path(a.root).resolve())
     try:  # before reading the release, which can be large
@@ -48,8 +48,7 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
             print(f"prepare_test_set: {a.outdir} is complete (same options), skipped", file=sys.stderr)
             return 0
     except provenance.StaleOutput as e:
-        print(f"prepare_test_set: error: {e}", file=sys.stderr)
-        return 1
+        return fail("prepare_test_set", e)
     split = a.split or DEFAULT_SPLIT.get(a.corpus, "test")
     kwargs = {"split": split}
     if a.corpus in ("commonvoice", "mls", "voxpopuli", "fleurs"):
@@ -58,16 +57,14 @@ def main(cmd: Optional[Sequence[str]] = None) -> int:
         kwargs["tgt_lang"] = a.tgt_lang
     if a.corpus == "covost2":
         if a.clips is None or a.tgt_lang is None:
-            print("prepare_test_set: error: covost2 needs --clips and --tgt_lang", file=sys.stderr)
-            return 1
+            return fail("prepare_test_set", "covost2 needs --clips and --tgt_lang")
         kwargs.update(clips=a.clips, src_lang=a.lang, tgt_lang=a.tgt_lang)
     source = f"{a.corpus} {a.root} ({split}, {a.lang}{'->' + a.tgt_lang if a.tgt_lang else ''})"
     try:
         summary = write_test_set(PREPARERS[a.corpus](a.root, **kwargs), a.outdir, source, a.allow_missing_audio,
                                  made_from)
     except TestSetError as e:
-        print(f"prepare_test_set: error: {source}: {e}", file=sys.stderr)
-        return 1
+        return fail("prepare_test_set", f"{source}: {e}")
     print(summary, file=sys.stderr)
     return 0
 

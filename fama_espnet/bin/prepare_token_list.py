@@ -13,22 +13,22 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.tokens import LANGUAGES
 from fama_espnet.train_config import ConfigError, install_token_list
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--spm_model", required=True)
     p.add_argument("--outdir", required=True)
     p.add_argument("--model_config", default=None, help="config.yaml of the model to fine-tune")
     p.add_argument("--languages", nargs="+", default=list(LANGUAGES))
-    a = p.parse_args(cmd)
+    a = p.parse_args(argv)
     try:
         print(install_token_list(a.spm_model, a.outdir, a.model_config, a.languages), file=sys.stderr)
     except (ConfigError, OSError) as e:
-        print(f"prepare_token_list: error: {e}", file=sys.stderr)
-        return 1
+        return fail("prepare_token_list", e)
     return 0
 
 

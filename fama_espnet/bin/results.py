@@ -16,7 +16,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import List
+from typing import List, Optional, Sequence
 
 import torch
 import yaml
@@ -176,7 +176,7 @@ def write_index(index: Path, exp_root: Path, command: str = "./run.sh") -> None:
     write_text(index, "\n".join(lines) + "\n")
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--exp_dir", type=Path, help="write <exp_dir>/RESULTS.md")
     p.add_argument("--train_dirs", nargs="*", default=[], type=Path)
@@ -191,7 +191,8 @@ def main(argv=None) -> None:
     if a.index:
         write_index(a.index, a.exp_root, a.command)
         print(f"results: {a.index}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,7 +6,9 @@ data dir has a `utt2category` (e.g. "en held_out_voice"). ASR also writes sclite
 (ref.trn, hyp.trn, result.txt: every utterance's alignment and a summary per language)
 under OUT/score_wer (normalised text, the WER reported) and OUT/score_wer_raw."""
 import argparse
+import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
 import yaml
 
@@ -15,7 +17,7 @@ from fama_espnet.files import write_text
 from fama_espnet.metrics import normalize, score_groups, write_sclite
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", required=True, type=Path)
     p.add_argument("--task", choices=["asr", "st"], required=True)
@@ -41,7 +43,8 @@ def main(argv=None) -> None:
         write_sclite(a.decode_dir / "score_wer_raw", refs, hyps, groups, spk, "raw text")
     write_text(a.decode_dir / "scores.yaml", yaml.safe_dump(scores, sort_keys=False))
     print(f"{a.decode_dir}: {scores['all']}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,11 +4,13 @@ the training options that kind needs (`--input_size 80` for fbank: no front-end)
 import argparse
 import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.data import speech_format
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("data", type=Path)
     p.add_argument("--train_args", action="store_true")
@@ -16,8 +18,7 @@ def main(argv=None) -> int:
     try:
         kind = speech_format.kind(a.data)
     except speech_format.SpeechFormatError as e:
-        print(f"speech_format: error: {e}", file=sys.stderr)
-        return 1
+        return fail("speech_format", e)
     if a.train_args:
         print(f"--input_size {speech_format.N_MELS}" if kind == speech_format.FBANK else "")
     else:

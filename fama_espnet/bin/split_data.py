@@ -9,6 +9,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from fama_espnet.cli import fail
 from fama_espnet.data.split_data import SplitError, split_data
 
 
@@ -20,13 +21,12 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(cmd: Optional[Sequence[str]] = None) -> int:
-    args = get_parser().parse_args(cmd)
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = get_parser().parse_args(argv)
     try:
         made = split_data(args.src, args.nj, args.outdir)
     except SplitError as e:
-        print(f"split_data: error: {e}", file=sys.stderr)
-        return 1
+        return fail("split_data", e)
     outdir = args.outdir or f"{args.src}/split{args.nj}"
     print(f"split_data: {args.src} -> {outdir}/{{1..{args.nj}}}" + ("" if made else " (already there)"),
           file=sys.stderr)

@@ -15,11 +15,13 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Optional, Sequence
 
 from fama_espnet import hub
+from fama_espnet.cli import fail
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--zip", required=True, type=Path, help="the packed model (bin/pack)")
     p.add_argument("--results", type=Path, help="the experiment's RESULTS.md, copied into the card")
@@ -29,8 +31,7 @@ def main(argv=None) -> int:
     p.add_argument("--folder_only", type=Path, metavar="OUTDIR", help="write the folder to OUTDIR; push nothing")
     a = p.parse_args(argv)
     if not hub.is_repo_id(a.hf_repo) or "@" in a.hf_repo:
-        print(f"upload_hf: error: --hf_repo {a.hf_repo!r} is not a Hub repo id (org/name)", file=sys.stderr)
-        return 1
+        return fail("upload_hf", f"--hf_repo {a.hf_repo!r} is not a Hub repo id (org/name)")
     try:
         if a.folder_only:
             hub.build_folder(a.zip, a.results, a.hf_repo, a.folder_only, a.license)
@@ -40,8 +41,7 @@ def main(argv=None) -> int:
             folder = hub.build_folder(a.zip, a.results, a.hf_repo, Path(tmp) / "repo", a.license)
             print(f"upload_hf: pushed to {a.hf_repo}: {hub.upload(folder, a.hf_repo, a.private)}")
     except (ValueError, FileNotFoundError) as e:
-        print(f"upload_hf: error: {e}", file=sys.stderr)
-        return 1
+        return fail("upload_hf", e)
     return 0
 
 

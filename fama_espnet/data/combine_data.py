@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, TextIO
 
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
-from fama_espnet.data.kaldi_dir import read_table, split_row, utterance_tables
+from fama_espnet.data.kaldi_dir import read_table, speakers_to_utterances, split_row, utterance_tables
 from fama_espnet.files import building_dir
 
 TRANSLATION = ("text_tgt", "utt2tgtlang")
@@ -132,11 +132,10 @@ def combine_data(inputs: Sequence[Path], out: Path, translation: str = "require"
                             if line.strip():
                                 spk2utt.write(" ".join(prefix + w for w in line.split()) + "\n")
                 elif "utt2spk" in tables:
-                    by_spk: Dict[str, List[str]] = {}
-                    for utt, spk in sorted(read_table(d / "utt2spk").items()):
-                        by_spk.setdefault(spk, []).append(prefix + utt)
-                    for spk in sorted(by_spk):
-                        spk2utt.write(f"{prefix}{spk} {' '.join(by_spk[spk])}\n")
+                    rows = speakers_to_utterances({prefix + u: prefix + s for u, s in
+                                                   read_table(d / "utt2spk").items()})
+                    for spk in sorted(rows):
+                        spk2utt.write(f"{spk} {rows[spk]}\n")
         finally:
             for f in list(files.values()) + [spk2utt]:
                 f.close()

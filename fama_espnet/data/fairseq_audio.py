@@ -17,8 +17,8 @@ Entry forms (a relative path is first joined with the data root, as fairseq join
 Arrays: 1-D, or 2-D with at most MAX_CHANNELS rows (fairseq's channels x samples, what
 FBK's `--store-waveform` preprocessing saves) are waveforms; other 2-D arrays are
 (frames, dim) features, the 80-bin fbank of fairseq's manifests.
-Audio is returned as float32 in [-1, 1], channels averaged (fairseq downmixes with sox
-`channels 1`, an average), and must be at the expected rate: nothing is resampled here.
+Audio (decoded by fama_espnet/audio.py) is returned as float32 in [-1, 1], channels
+averaged, and must be at the expected rate: nothing is resampled here.
 """
 import collections.abc
 import io
@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
 import numpy as np
-import soundfile as sf
 
+from fama_espnet.audio import decoder_error, frames_and_rate, mono, read_samples
 from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.data.speech_format import FBANK, WAVEFORM
@@ -154,8 +154,7 @@ def _npy_shape(head: bytes, size: int, where: str) -> Optional[Tuple[int, ...]]:
 @lru_cache(maxsize=64)
 def _audio_info(path: str) -> Tuple[int, int]:
     """(frames, rate) of a whole audio file; cached as many slices share one file."""
-    info = sf.info(path)
-    return info.frames, info.samplerate
+    return frames_and_rate(path)
 
 
 def _check_audio(frames: int, rate: int, fs: int, where: str) -> None:
@@ -187,9 +186,9 @@ def probe_entry(entry: str, fs: int = speech_format.SAMPLE_RATE) -> Probe:
                     shape = np.load(io.BytesIO(_read_slice(e))).shape
                 probe = _array_probe(shape, entry)
             else:
-                info = sf.info(io.BytesIO(_read_slice(e)))
-                _check_audio(info.frames, info.samplerate, fs, entry)
-                probe = Probe(WAVEFORM, info.frames)
+                frames, rate = frames_and_rate(io.BytesIO(_read_slice(e)))
+                _check_audio(frames, rate, fs, entry)
+                probe = Probe(WAVEFORM, frames)
         elif e.offset is None and e.path.lower().endswith(".npy"):
             _require_file(e.path)
             shape = _npy_shape(_read_bytes(e.path, 0, NPY_HEAD_BYTES), os.path.getsize(e.path), entry)
@@ -210,26 +209,20 @@ def probe_entry(entry: str, fs: int = speech_format.SAMPLE_RATE) -> Probe:
     except EntryError:
         raise
     except Exception as err:  # whatever the decoder makes of a broken file, it is the file's problem
-        raise EntryError("unreadable_audio", f"{entry}: {getattr(err, 'error_string', err)}") from err
-
-
-def _waveform(x: np.ndarray, channels_first: bool) -> np.ndarray:
-    if x.ndim == 2:
-        x = x.mean(axis=0 if channels_first else 1)
-    return x.astype(np.float32, copy=False)
+        raise EntryError("unreadable_audio", f"{entry}: {decoder_error(err)}") from err
 
 
 def _from_array(x: np.ndarray, where: str) -> np.ndarray:
     probe = _array_probe(x.shape, where)
     if probe.kind == FBANK:
         return x.astype(np.float32, copy=False)
-    return _waveform(x, channels_first=True)
+    return mono(x, channels_first=True)
 
 
 def _from_audio(source, fs: int, where: str, start: int = 0, frames: int = -1) -> np.ndarray:
-    x, rate = sf.read(source, dtype="float32", always_2d=True, start=start, frames=frames)
+    x, rate = read_samples(source, start, frames)
     _check_audio(x.shape[0], rate, fs, where)
-    return _waveform(x, channels_first=False)
+    return mono(x)
 
 
 def load_entry(entry: str, fs: int = speech_format.SAMPLE_RATE) -> np.ndarray:
@@ -254,7 +247,7 @@ def load_entry(entry: str, fs: int = speech_format.SAMPLE_RATE) -> np.ndarray:
     except EntryError:
         raise
     except Exception as err:
-        raise EntryError("unreadable_audio", f"{entry}: {getattr(err, 'error_string', err)}") from err
+        raise EntryError("unreadable_audio", f"{entry}: {decoder_error(err)}") from err
 
 
 class FairseqAudioReader(collections.abc.Mapping):

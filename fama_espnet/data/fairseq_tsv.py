@@ -39,8 +39,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
 from fama_espnet.data.fairseq_audio import EntryError, Probe, probe_entry, resolve
-from fama_espnet.data.format_data import DROPPED, ProblemLog
 from fama_espnet.data.kaldi_dir import Utterance, write_kaldi_dir
+from fama_espnet.data.problems import DROPPED, ProblemLog
 from fama_espnet.data.speech_format import FBANK, N_MELS, WAVEFORM
 from fama_espnet.files import building_dir
 from fama_espnet.tokens import LANGUAGES

@@ -11,8 +11,8 @@ from typing import Callable, Optional, Set
 
 from fama_espnet import provenance
 from fama_espnet.data import speech_format
-from fama_espnet.data.format_data import DROPPED, ProblemLog
 from fama_espnet.data.kaldi_dir import read_table, write_subset
+from fama_espnet.data.problems import DROPPED, ProblemLog
 from fama_espnet.files import building_dir
 
 PROBLEMS = {

@@ -16,12 +16,8 @@ count or encoding is converted. Every utterance is reported under each problem
 found; audio is not read for utterances already dropped for a table problem.
 """
 import os
-import re
-import struct
-import subprocess
 from dataclasses import dataclass, field
 from functools import partial
-from io import BytesIO
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 from urllib.parse import quote
@@ -30,13 +26,13 @@ import numpy as np
 import soundfile as sf
 
 from fama_espnet import provenance
+from fama_espnet.audio import PCM_16, AudioProblem, read_kaldi_source, resample
 from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import speakers_to_utterances, split_row, utterance_tables, write_table
-from fama_espnet.files import building_dir, write_text
+from fama_espnet.data.problems import CONVERTED, DROPPED, ProblemLog
+from fama_espnet.files import building_dir
 from fama_espnet.parallel import run_jobs
 from fama_espnet.tokens import LANGUAGES
-
-DROPPED, CONVERTED = "dropped", "converted"
 
 # Report order; each problem is (kind, what it means).
 PROBLEMS: Dict[str, Tuple[str, str]] = {
@@ -68,62 +64,6 @@ Segments = Dict[str, Tuple[str, float, Optional[float]]]  # utt -> (recording, s
 
 class FormatError(Exception):
     """A problem of the whole data dir (a required file missing, nothing usable)."""
-
-
-class ProblemLog:
-    """Utterance ids per problem, with a detail each, and the report written from them."""
-
-    def __init__(self, problems: Dict[str, Tuple[str, str]]):
-        self.problems = problems
-        self.found: Dict[str, Dict[str, str]] = {name: {} for name in problems}
-
-    def add(self, name: str, utt: str, detail: str = "") -> None:
-        self.found[name].setdefault(utt, detail)
-
-    def ids(self, kind: str) -> Set[str]:
-        return {u for name, utts in self.found.items() if self.problems[name][0] == kind for u in utts}
-
-    def counts(self, kind: str) -> str:
-        parts = [f"{n} {len(u)}" for n, u in self.found.items() if u and self.problems[n][0] == kind]
-        return ", ".join(parts)
-
-    def write(self, path: Path, header: Sequence[str], n_input: int, kept: Set[str]) -> None:
-        converts = any(kind == CONVERTED for kind, _ in self.problems.values())
-        lines = list(header) + [
-            "",
-            f"utterances in input: {n_input}",
-            f"kept:                {len(kept)}"
-            + (f" (converted: {len(self.ids(CONVERTED) & kept)})" if converts else ""),
-            f"dropped:             {n_input - len(kept)}",
-        ]
-        for name, utts in self.found.items():
-            if not utts:
-                continue
-            kind, meaning = self.problems[name]
-            lines += ["", f"== {kind}: {name} ({len(utts)}) -- {meaning}"]
-            lines += [f"{u}\t{d}".rstrip() for u, d in sorted(utts.items())]
-        if not any(self.found.values()):
-            lines += ["", "no problems found"]
-        write_text(path, "\n".join(lines) + "\n")
-
-    @staticmethod
-    def read(path: Path) -> Dict[str, Dict[str, str]]:
-        """A written report back as {problem: {utterance (or manifest:line): detail}};
-        a section whose rows disagree with its count (a cut file) is an error."""
-        sections: Dict[str, Dict[str, str]] = {}
-        current, count = None, 0
-        for line in Path(path).read_text(encoding="utf-8").splitlines() + [""]:
-            head = re.match(r"== \w+: (\w+) \((\d+)\)", line)
-            if head:
-                current, count = sections.setdefault(head.group(1), {}), int(head.group(2))
-            elif current is not None and line:
-                key, _, detail = line.partition("\t")
-                current[key] = detail
-            elif current is not None:
-                if len(current) != count:
-                    raise ValueError(f"{path}: a section lists {len(current)} rows, its header says {count}")
-                current = None
-        return sections
 
 
 def read_rows(path: Path) -> Tuple[Dict[str, str], Dict[str, int]]:
@@ -272,77 +212,10 @@ def _audio_jobs(keep: List[str], wav_scp: Dict[str, str], segments: Optional[Seg
     return [by_recording[r] for r in sorted(by_recording)]
 
 
-class AudioProblem(Exception):
-    def __init__(self, name: str, detail: str):
-        super().__init__(detail)
-        self.name, self.detail = name, detail
-
-
-def _fix_stream_header(data: bytes) -> bytes:
-    """A wav written to a pipe cannot know its length: its RIFF and data sizes are
-    placeholders (0 when streamed by some tools). Sets them to what arrived."""
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        return data
-    fixed = bytearray(data)
-    struct.pack_into("<I", fixed, 4, len(data) - 8)
-    pos = 12
-    while pos + 8 <= len(data):
-        chunk, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
-        if chunk == b"data":
-            struct.pack_into("<I", fixed, pos + 4, len(data) - pos - 8)
-            return bytes(fixed)
-        pos += 8 + size + (size & 1)
-    return data
-
-
-def _open_source(source: str):
-    """A file path or a BytesIO of a command's stdout, for soundfile."""
-    source = source.strip()
-    if source.endswith("|"):
-        command = source[:-1].strip()
-        done = subprocess.run(command, shell=True, executable="/bin/bash", capture_output=True)
-        if done.returncode != 0:
-            err = done.stderr.decode(errors="replace").strip().splitlines()
-            raise AudioProblem("unreadable_audio", f"command failed (exit {done.returncode}): {command}"
-                               + (f": {err[-1]}" if err else ""))
-        if not done.stdout:
-            raise AudioProblem("empty_audio", f"no output from: {command}")
-        return BytesIO(_fix_stream_header(done.stdout))
-    if not source:
-        raise AudioProblem("missing_audio", "empty wav.scp entry")
-    if not os.path.isfile(source):
-        raise AudioProblem("missing_audio", source)
-    if os.path.getsize(source) == 0:
-        raise AudioProblem("empty_audio", f"0-byte file {source}")
-    return source
-
-
-def read_audio(source: str) -> Tuple[np.ndarray, int, str]:
-    """(samples x channels array, rate, encoding); 16-bit PCM is kept as int16 so an
-    input that needs no conversion is copied bit for bit."""
-    opened = _open_source(source)
-    try:
-        with sf.SoundFile(opened) as f:
-            encoding = f"{f.format} {f.subtype}"
-            dtype = "int16" if encoding == "WAV PCM_16" else "float32"
-            return f.read(dtype=dtype, always_2d=True), f.samplerate, encoding
-    except Exception as e:  # whatever the decoder makes of a broken file, it is the file's problem
-        raise AudioProblem("unreadable_audio", f"{source.strip()}: {getattr(e, 'error_string', e)}") from e
-
-
 def _to_int16(x: np.ndarray) -> np.ndarray:
     if x.dtype == np.int16:
         return x
     return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
-
-
-def _resample(x: np.ndarray, rate: int, fs: int) -> np.ndarray:
-    import torch
-    import torchaudio.functional
-
-    if x.dtype == np.int16:
-        x = x.astype(np.float32) / 32768.0
-    return torchaudio.functional.resample(torch.from_numpy(np.ascontiguousarray(x)), rate, fs).numpy()
 
 
 def convert(x: np.ndarray, rate: int, encoding: str, fs: int) -> Tuple[np.ndarray, List[Tuple[str, str]]]:
@@ -356,9 +229,9 @@ def convert(x: np.ndarray, rate: int, encoding: str, fs: int) -> Tuple[np.ndarra
     else:
         x = x[:, 0]
     if rate != fs:
-        x = _resample(x, rate, fs)
+        x = resample(x.astype(np.float32) / 32768.0 if x.dtype == np.int16 else x, rate, fs)
         done.append(("resampled", f"{rate} Hz"))
-    if encoding != "WAV PCM_16":
+    if encoding != PCM_16:
         done.append(("reencoded", encoding))
     return _to_int16(x), done
 
@@ -367,7 +240,7 @@ def process_job(job: AudioJob, fs: int) -> List[Tuple[str, Optional[int], List[T
     """Reads, cuts, converts and writes one job's audio: (utt, samples or None if dropped,
     problems) per cut. Decoding errors are data problems; write errors are not."""
     try:
-        audio, rate, encoding = read_audio(job.source)
+        audio, rate, encoding = read_kaldi_source(job.source)
     except AudioProblem as p:
         return [(utt, None, [(p.name, p.detail)]) for utt, _, _, _ in job.cuts]
     results = []

@@ -64,11 +64,9 @@ def write_kaldi_dir(data_dir: Path, utts: Iterable[Utterance]) -> None:
     write_table(data_dir / "wav.scp", {u.id: u.wav for u in utts})
     write_table(data_dir / "text", {u.id: u.text for u in utts})
     write_table(data_dir / "utt2lang", {u.id: u.src_lang for u in utts})
-    write_table(data_dir / "utt2spk", {u.id: u.speaker for u in utts})
-    spk2utt: Dict[str, List[str]] = {}
-    for u in sorted(utts, key=lambda u: u.id):
-        spk2utt.setdefault(u.speaker, []).append(u.id)
-    write_table(data_dir / "spk2utt", {s: " ".join(ids) for s, ids in spk2utt.items()})
+    utt2spk = {u.id: u.speaker for u in utts}
+    write_table(data_dir / "utt2spk", utt2spk)
+    write_table(data_dir / "spk2utt", speakers_to_utterances(utt2spk))
     with_st = [u for u in utts if u.text_tgt is not None]
     if with_st:
         write_table(data_dir / "text_tgt", {u.id: u.text_tgt for u in with_st})
@@ -94,7 +92,8 @@ def utterance_tables(data_dir: Path) -> List[str]:
 
 
 def speakers_to_utterances(utt2spk: Dict[str, str]) -> Dict[str, str]:
-    """spk2utt rows from utt2spk rows."""
+    """spk2utt rows from utt2spk rows (each speaker's utterances in id order): the one
+    place spk2utt is made."""
     spk2utt: Dict[str, List[str]] = {}
     for utt in sorted(utt2spk):
         spk2utt.setdefault(utt2spk[utt], []).append(utt)

@@ -17,6 +17,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import soundfile as sf
 
+from fama_espnet.audio import resample
 from fama_espnet.data.mini_corpus import SAMPLE_RATE, SPEAKERS, Speaker, generate_pairs
 from fama_espnet.data.tts import Espeak
 
@@ -54,12 +55,9 @@ class Recording:
 
 
 def _speak(text: str, spk: Speaker) -> Tuple[np.ndarray, List[Tuple[str, float]]]:
-    import torch
-    import torchaudio.functional as AF
-
     engine = Espeak.get()
     raw, words = engine.synth_words(text, spk.voice, spk.rate, spk.pitch)
-    wav = AF.resample(torch.from_numpy(raw.astype(np.float32) / 32768.0), engine.sample_rate, SAMPLE_RATE).numpy()
+    wav = resample(raw.astype(np.float32) / 32768.0, engine.sample_rate, SAMPLE_RATE)
     loud = np.nonzero(np.abs(wav) > _FLOOR)[0]
     if not len(loud):
         return wav[:0], []

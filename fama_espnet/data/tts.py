@@ -6,6 +6,8 @@ from typing import List, Tuple
 
 import numpy as np
 
+from fama_espnet.audio import resample
+
 _SYNCHRONOUS = 2  # espeak_AUDIO_OUTPUT: AUDIO_OUTPUT_SYNCHRONOUS
 _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
@@ -90,11 +92,6 @@ class Espeak:
 
 def speak(text: str, voice: str = "en", rate: int = 160, pitch: int = 50, fs: int = 16000) -> np.ndarray:
     """Float32 waveform in [-1, 1] at `fs` Hz."""
-    import torch
-    import torchaudio.functional as AF
-
     engine = Espeak.get()
-    wav = torch.from_numpy(engine.synth(text, voice, rate, pitch).astype(np.float32) / 32768.0)
-    if engine.sample_rate != fs:
-        wav = AF.resample(wav, engine.sample_rate, fs)
-    return wav.numpy()
+    wav = engine.synth(text, voice, rate, pitch).astype(np.float32) / 32768.0
+    return resample(wav, engine.sample_rate, fs) if engine.sample_rate != fs else wav

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Iterator, Tuple, Union
 
 import numpy as np
-import soundfile as sf
 import torch
+
+from fama_espnet.audio import decoder_error, frames_and_rate, mono, read_samples, resample
 
 FS = 16000
 _MARGIN_S = 0.05  # context resampled with each span of a file at another rate
@@ -30,11 +31,9 @@ class LongAudio:
         if isinstance(audio, (str, Path)):
             self.path = str(audio)
             try:
-                with sf.SoundFile(self.path) as f:
-                    self.rate, native = f.samplerate, f.frames
+                native, self.rate = frames_and_rate(self.path)
             except Exception as e:  # whatever libsndfile makes of it, it is the file's problem
-                raise AudioError(f"{self.path}: not a readable audio file "
-                                 f"({getattr(e, 'error_string', None) or e})") from None
+                raise AudioError(f"{self.path}: not a readable audio file ({decoder_error(e)})") from None
             self.num_samples = int(round(native * FS / self.rate))
         else:
             wave = torch.as_tensor(np.asarray(audio), dtype=torch.float32)
@@ -43,9 +42,7 @@ class LongAudio:
             if wave.dim() != 1:
                 raise AudioError(f"a waveform must be 1-D (or samples x channels), got shape {tuple(wave.shape)}")
             if fs != FS and len(wave):
-                import torchaudio.functional as AF
-
-                wave = AF.resample(wave, fs, FS)
+                wave = torch.from_numpy(resample(wave.numpy(), fs, FS))
             self.rate, self._wave, self.num_samples = FS, wave, len(wave)
         if self.num_samples == 0:
             raise AudioError(f"{self.path or 'waveform'}: empty audio (no samples)")
@@ -60,13 +57,11 @@ class LongAudio:
         if self._wave is not None:
             return self._wave[a:b]
         if self.rate == FS:
-            return self._read_native(a, b)
+            return torch.from_numpy(self._read_native(a, b))
         margin = int(_MARGIN_S * self.rate)
         lo = max(0, int(a * self.rate / FS) - margin)
         hi = int(np.ceil(b * self.rate / FS)) + margin
-        import torchaudio.functional as AF
-
-        wave = AF.resample(self._read_native(lo, hi), self.rate, FS)
+        wave = torch.from_numpy(resample(self._read_native(lo, hi), self.rate, FS))
         skip = int(round(a - lo * FS / self.rate))  # output sample k is at native time lo/rate + k/FS
         return wave[skip: skip + (b - a)]
 
@@ -76,12 +71,9 @@ class LongAudio:
         for a in range(0, self.num_samples, step):
             yield a / FS, self.read(a / FS, min(a + step, self.num_samples) / FS)
 
-    def _read_native(self, a: int, b: int) -> torch.Tensor:
+    def _read_native(self, a: int, b: int) -> np.ndarray:
         try:
-            with sf.SoundFile(self.path) as f:
-                f.seek(min(a, f.frames))
-                x = f.read(max(0, b - a), dtype="float32", always_2d=True)
+            x, _ = read_samples(self.path, a, max(0, b - a))
         except Exception as e:
-            raise AudioError(f"{self.path}: unreadable audio at sample {a} "
-                             f"({getattr(e, 'error_string', None) or e})") from None
-        return torch.from_numpy(x.mean(axis=1) if x.shape[1] > 1 else x[:, 0].copy())
+            raise AudioError(f"{self.path}: unreadable audio at sample {a} ({decoder_error(e)})") from None
+        return mono(x)

@@ -13,6 +13,7 @@ from typing import List, Optional, Union
 import yaml
 
 BEAM_SEMANTICS = ("fairseq", "espnet")
+SEARCHES = ("fast", "espnet")
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,14 @@ class DecodingOptions:
     max_len: int = 200            # fairseq's default --max-len-b 200 (tokens incl. the tag)
     normalize_length: bool = True # fairseq ranks by score / length (--lenpen 1)
     nbest: int = 1
-    search: str = "fast"          # "fast" (fast_beam_search.py) or "espnet" (beam_search.py, the reference)
+    search: str = "fast"          # "fast" (fast.py) or "espnet" (reference.py, ESPnet's BatchBeamSearch)
     # "fairseq": FBK-fairseq's SequenceGenerator (2 x beam candidates per step, </s> among the
     # first `beam` finalised, `beam` running; FAMA's generate). "espnet": ESPnet's BatchBeamSearch.
     beam_semantics: str = "fairseq"
 
     def __post_init__(self):
+        if self.search not in SEARCHES:
+            raise ValueError(f"search must be one of {SEARCHES}, got {self.search!r}")
         if self.beam_semantics not in BEAM_SEMANTICS:
             raise ValueError(f"beam_semantics must be one of {BEAM_SEMANTICS}, got {self.beam_semantics!r}")
 

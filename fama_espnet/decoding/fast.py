@@ -5,12 +5,9 @@ A step scores every candidate (g, c), g a running hypothesis and c a token, as
     s(g + c) = s(g) + log p_dec(c | g) + w * (psi(g + c) - psi(g))
 
 (psi the CTC prefix log-probability of the final CTC head, from the first token after the
-tag; w = 0 without joint CTC; the attention term is not scaled by 1 - w), with FAMA's
-rules: <unk> gets -unkpen, a token completing an n-gram already in g (ids incl. <sos> and
-the tag) -inf, and once g holds the tag + max_len - 1 tokens only </s> may follow
-(--max-len-b: at most max_len + 1 tokens incl. tag and </s>). The tag is forced after
-<sos> and its decoder log-prob counts. Final hypotheses rank by s / (tokens incl. the tag
-and </s>) (--lenpen 1) or s (normalize_length false).
+tag; w = 0 without joint CTC; the attention term is not scaled by 1 - w), plus FAMA's
+rule terms (rules.py: no repeated n-gram, <unk> penalty, </s> at max_len). The tag is
+forced after <sos> and its decoder log-prob counts; final hypotheses rank by rules.rank.
 
 Two beam semantics choose the next beam from those scores (`beam_semantics`):
 
@@ -37,7 +34,7 @@ Computed with less work than scoring everything:
     CTC-scored best bound first, widening until the best unscored bound is below the C-th
     joint score: the C candidates, in order, are those full-vocabulary scoring gives, at
     the cost of a few dozen candidates;
-  - the CTC time recursion is a cumsum + logcumsumexp over frames (ctc_prefix_score.py);
+  - the CTC time recursion is a cumsum + logcumsumexp over frames (ctc_prefix.py);
   - n-gram blocking, token penalties, max length, both semantics and end of search as
     tensor ops; finished utterances leave the batch.
 """
@@ -46,26 +43,13 @@ from typing import List, Optional, Tuple
 import torch
 from torch import Tensor
 
-from espnet2.legacy.nets.beam_search import Hypothesis
-
-from fama_espnet.ctc_prefix_score import CTCPrefixScore
-from fama_espnet.decoding_options import DecodingOptions
+from fama_espnet.decoding.ctc_prefix import CTCPrefixScore
+from fama_espnet.decoding.options import DecodingOptions
+from fama_espnet.decoding.rules import NEG_INF, Hypothesis, must_end, ngram_ban, rank, token_penalties
+from fama_espnet.model import FamaModel
 
 # CTC candidates scored per utterance before the bound is checked, in beams.
 FIRST_CANDIDATES_PER_BEAM = 8
-NEG_INF = float("-inf")
-
-
-def ngram_ban(yseq: Tensor, n: int, vocab_size: int) -> Tensor:
-    """-inf on every token that would complete an n-gram already in each row of yseq [N, L]."""
-    ban = torch.zeros(yseq.size(0), vocab_size + 1, device=yseq.device)
-    if yseq.size(1) < n:
-        return ban[:, :vocab_size]
-    windows = yseq.unfold(1, n, 1)  # [N, W, n]
-    tail = yseq[:, yseq.size(1) - n + 1:]  # the last n - 1 tokens
-    match = (windows[:, :, : n - 1] == tail[:, None, :]).all(-1)
-    ban.scatter_(1, torch.where(match, windows[:, :, -1], vocab_size), NEG_INF)
-    return ban[:, :vocab_size]
 
 
 class EspnetBeam:
@@ -105,22 +89,18 @@ BEAMS = {"fairseq": FairseqBeam, "espnet": EspnetBeam}
 
 
 class FastBeamSearch:
-    def __init__(self, model: torch.nn.Module, options: DecodingOptions):
+    def __init__(self, model: FamaModel, options: DecodingOptions):
         self.model, self.options = model, options
         self.vocab = model.vocab_size
         self.beam = BEAMS[options.beam_semantics](options.beam_size, model.eos)
         if self.vocab < self.beam.n_candidates:
             raise ValueError(f"{self.vocab} tokens cannot fill {self.beam.n_candidates} candidates per step "
                              f"(beam {options.beam_size}, {options.beam_semantics} semantics)")
-        # Fixed per-token terms: the <unk> penalty (--unkpen); fairseq never chooses <pad>.
-        tokens = model.token_list
-        self.token_bias = torch.zeros(self.vocab)
-        if "<unk>" in tokens and options.penalty_unk > 0:
-            self.token_bias[tokens.index("<unk>")] = -options.penalty_unk
-        if options.beam_semantics == "fairseq" and "<pad>" in tokens:
-            self.token_bias[tokens.index("<pad>")] = NEG_INF
-        if not bool(self.token_bias.any()):
-            self.token_bias = None
+        penalties = token_penalties(model.token_list, options)
+        self.token_bias = None
+        if penalties:
+            self.token_bias = torch.zeros(self.vocab)
+            self.token_bias[list(penalties)] = -torch.tensor(list(penalties.values()))
         self.only_eos = torch.full((self.vocab,), NEG_INF)
         self.only_eos[model.eos] = 0.0
 
@@ -153,7 +133,7 @@ class FastBeamSearch:
                 base = base + ngram_ban(yseq.view(b * k, -1), opt.no_repeat_ngram_size, vocab).view(b, k, vocab)
             if token_bias is not None:
                 base = base + token_bias
-            if i == opt.max_len - 1:  # only </s> may follow the max_len-th token
+            if must_end(yseq.size(2) - 1, opt.max_len):
                 base = base + only_eos
             base = base.masked_fill(~active[:, :, None], NEG_INF)
             total, slot, token = self._select(base, score, ctc, b, k)  # [b, C], best first
@@ -181,9 +161,7 @@ class FastBeamSearch:
                     ctc.keep((idx[:, None] * beam + torch.arange(beam, device=device)).view(-1))
             logp, cache = dec.step(token, i + 2, cache, memory_kv, memory_mask)
 
-        # Stable sort: equal scores keep the order in which they became final.
-        return [sorted(h, key=lambda x: float(x.score) / (len(x.yseq) - 1) if opt.normalize_length
-                       else float(x.score), reverse=True)[: opt.nbest] for h in final]
+        return [rank(h, opt) for h in final]
 
     @staticmethod
     def _finalise(final: List[List[Hypothesis]], alive: Tensor, ends: Tensor, yseq: Tensor, slot: Tensor,
@@ -195,7 +173,7 @@ class FastBeamSearch:
         seqs = torch.cat([yseq[r, slot[r, c]], token[r, c][:, None]], dim=1).cpu()
         scores = total[r, c].float().cpu()
         for j, utt in enumerate(alive[r].tolist()):
-            final[utt].append(Hypothesis(yseq=seqs[j], score=scores[j], scores={}, states={}))
+            final[utt].append(Hypothesis(yseq=seqs[j], score=float(scores[j])))
 
     def _select(self, base: Tensor, score: Tensor, ctc: Optional[CTCPrefixScore], b: int, k: int):
         """The C best (slot, token) per utterance under the joint score, best first (C = the

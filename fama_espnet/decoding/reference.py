@@ -1,29 +1,29 @@
-"""FAMA decoding on ESPnet's BatchBeamSearch (utterance-batched, the reference path).
+"""FAMA decoding on ESPnet's BatchBeamSearch (utterance-batched): the fast search's tested twin.
 
-FAMA's rules (fbk_works/FAMA.md generate commands), each a scorer or a hook:
+FAMA's rules (rules.py), each an ESPnet scorer (scorers.py) or a hook:
   forced target tag     per-utterance primer `<sos/eos> <lang:xx>`; the tag's decoder
                         log-prob counts in the score, as in fairseq's positional scores
   <unk> banned          TokenPenaltyScorer (--unkpen 10000)
   no repeated 5-gram    NgramBlockScorer (--no-repeat-ngram-size 5)
   max length            EosAtMaxLength: </s> is forced as token max_len + 1 (--max-len-b)
   joint CTC             FamaCTCPrefixScorer, weight 0.2 added to the decoder's 1.0
-  length normalisation  ESPnet's normalize_length: score / (tokens incl. tag and </s>)
+  final ranking         rules.rank (ESPnet's normalize_length ranks the same way)
   end of search         an utterance stops once `beam` hypotheses have ended, as fairseq
 Beam semantics are ESPnet's (the `beam` best candidates; those ending in </s> take beam
 slots), so this search requires `beam_semantics: espnet`; fairseq's semantics (FAMA's
-generate) are implemented by the fast search only (fast_beam_search.py).
+generate) are implemented by the fast search only (fast.py).
 """
-from typing import Any, List, Optional, Tuple
+from typing import List, Optional
 
 import torch
 from torch import Tensor
 
 from espnet2.legacy.nets.batch_beam_search import BatchBeamSearch
-from espnet2.legacy.nets.beam_search import Hypothesis
-from espnet2.legacy.nets.scorer_interface import BatchScorerInterface
 
-from fama_espnet.decoding_options import DecodingOptions  # noqa: F401  (also importable from here)
-from fama_espnet.scorers import FamaCTCPrefixScorer, NgramBlockScorer, TokenPenaltyScorer
+from fama_espnet.decoding.options import DecodingOptions
+from fama_espnet.decoding.rules import Hypothesis, rank, token_penalties
+from fama_espnet.decoding.scorers import EosAtMaxLength, FamaCTCPrefixScorer, NgramBlockScorer, TokenPenaltyScorer
+from fama_espnet.model import FamaModel
 
 # When fewer than `beam` real candidates remain (the forced-</s> step), ESPnet's top-k
 # still fills the beam, with -inf (banned), LOG_ZERO (-1e10, ended slot) or CTC-blank
@@ -31,25 +31,8 @@ from fama_espnet.scorers import FamaCTCPrefixScorer, NgramBlockScorer, TokenPena
 NOT_A_HYPOTHESIS = -1e9
 
 
-class EosAtMaxLength(BatchScorerInterface):
-    """Only </s> may follow once a hypothesis holds `max_len` tokens after <sos>."""
-
-    def __init__(self, max_len: int, eos: int, vocab_size: int):
-        self.max_len, self.eos, self.vocab_size = max_len, eos, vocab_size
-
-    def score(self, y: Tensor, state: Any, x: Tensor) -> Tuple[Tensor, Any]:
-        return self.batch_score(y[None], [state], x[None])[0][0], state
-
-    def batch_score(self, ys: Tensor, states: List[Any], xs: Tensor) -> Tuple[Tensor, List[Any]]:
-        scores = torch.zeros(ys.size(0), self.vocab_size, dtype=xs.dtype, device=xs.device)
-        if ys.size(1) - 1 >= self.max_len:
-            scores[:] = float("-inf")
-            scores[:, self.eos] = 0.0
-        return scores, states
-
-
 class FamaBeamSearch(BatchBeamSearch):
-    def __init__(self, model: torch.nn.Module, options: DecodingOptions):
+    def __init__(self, model: FamaModel, options: DecodingOptions):
         if options.beam_semantics != "espnet":
             raise ValueError(f"search: espnet (ESPnet's BatchBeamSearch) has ESPnet's beam semantics only, got "
                              f"beam_semantics: {options.beam_semantics}; use search: fast for fairseq's")
@@ -62,9 +45,9 @@ class FamaBeamSearch(BatchBeamSearch):
         if options.no_repeat_ngram_size > 0:
             scorers["ngram_block"] = NgramBlockScorer(options.no_repeat_ngram_size, vocab)
             weights["ngram_block"] = 1.0
-        unk = model.token_list.index("<unk>") if "<unk>" in model.token_list else None
-        if options.penalty_unk > 0 and unk is not None:
-            scorers["unk_penalty"] = TokenPenaltyScorer({unk: options.penalty_unk}, vocab)
+        penalties = token_penalties(model.token_list, options)
+        if penalties:
+            scorers["unk_penalty"] = TokenPenaltyScorer(penalties, vocab)
             weights["unk_penalty"] = 1.0
         scorers["max_length"] = EosAtMaxLength(options.max_len, model.eos, vocab)
         weights["max_length"] = 1.0
@@ -85,7 +68,8 @@ class FamaBeamSearch(BatchBeamSearch):
         # One step past max_len: EosAtMaxLength ends every hypothesis before ESPnet's
         # own final step would append an unscored </s>.
         results = self.forward(x=enc, x_lengths=enc_lens, maxlenratio=-(self.options.max_len + 1))
-        return [[h for h in r if float(h.score) > NOT_A_HYPOTHESIS][: self.options.nbest] for r in results]
+        return [rank([Hypothesis(h.yseq, float(h.score)) for h in r if float(h.score) > NOT_A_HYPOTHESIS], self.options)
+                for r in results]
 
     def init_hyp(self, x: Tensor, x_lengths: Optional[Tensor] = None):
         hyps = super().init_hyp(x, x_lengths)

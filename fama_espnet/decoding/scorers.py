@@ -1,8 +1,9 @@
-"""FAMA's decoding rules as ESPnet scorers, so any ESPnet beam search can use them.
+"""FAMA's decoding rules (rules.py) as ESPnet scorers, so any ESPnet beam search can use them.
 
   NgramBlockScorer     fairseq --no-repeat-ngram-size: a token that would repeat an
                        n-gram already in the hypothesis gets -inf
   TokenPenaltyScorer   fairseq --unkpen: a fixed penalty on chosen tokens (<unk>)
+  EosAtMaxLength       fairseq --max-len-b: only </s> once the hypothesis is max_len long
   FamaCTCPrefixScorer  joint CTC prefix score from FAMA's final CTC head, which
                        reads LN(encoder + embedding of the target language tag)
 """
@@ -15,6 +16,8 @@ from espnet2.legacy.nets.ctc_prefix_score import CTCPrefixScoreTH
 from espnet2.legacy.nets.scorer_interface import BatchScorerInterface
 from espnet2.legacy.nets.scorers.ctc import CTCPrefixScorer
 
+from fama_espnet.decoding.rules import must_end, ngram_ban
+
 
 class NgramBlockScorer(BatchScorerInterface):
     """Bans every token that would complete an n-gram the prefix already contains."""
@@ -25,22 +28,14 @@ class NgramBlockScorer(BatchScorerInterface):
         self.n, self.vocab_size = n, vocab_size
 
     def banned(self, seq: Sequence[int]) -> List[int]:
-        n = self.n
-        if len(seq) < n - 1 or n == 1 and not seq:
-            return []
-        tail = tuple(seq[len(seq) - n + 1:]) if n > 1 else ()
-        return [seq[i + n - 1] for i in range(len(seq) - n + 1) if tuple(seq[i:i + n - 1]) == tail]
+        row = ngram_ban(torch.tensor([list(seq)], dtype=torch.long), self.n, self.vocab_size)[0]
+        return torch.isinf(row).nonzero().flatten().tolist()
 
     def score(self, y: Tensor, state: Any, x: Tensor) -> Tuple[Tensor, Any]:
         return self.batch_score(y[None], [state], x[None])[0][0], state
 
     def batch_score(self, ys: Tensor, states: List[Any], xs: Tensor) -> Tuple[Tensor, List[Any]]:
-        scores = torch.zeros(ys.size(0), self.vocab_size, dtype=xs.dtype, device=xs.device)
-        for row, seq in enumerate(ys.tolist()):
-            banned = self.banned(seq)
-            if banned:
-                scores[row, banned] = float("-inf")
-        return scores, states
+        return ngram_ban(ys, self.n, self.vocab_size).to(dtype=xs.dtype, device=xs.device), states
 
 
 class TokenPenaltyScorer(BatchScorerInterface):
@@ -56,6 +51,23 @@ class TokenPenaltyScorer(BatchScorerInterface):
 
     def batch_score(self, ys: Tensor, states: List[Any], xs: Tensor) -> Tuple[Tensor, List[Any]]:
         return self.row.to(device=xs.device, dtype=xs.dtype).expand(ys.size(0), -1), states
+
+
+class EosAtMaxLength(BatchScorerInterface):
+    """Only </s> may follow once a hypothesis holds `max_len` tokens after <sos>."""
+
+    def __init__(self, max_len: int, eos: int, vocab_size: int):
+        self.max_len, self.eos, self.vocab_size = max_len, eos, vocab_size
+
+    def score(self, y: Tensor, state: Any, x: Tensor) -> Tuple[Tensor, Any]:
+        return self.batch_score(y[None], [state], x[None])[0][0], state
+
+    def batch_score(self, ys: Tensor, states: List[Any], xs: Tensor) -> Tuple[Tensor, List[Any]]:
+        scores = torch.zeros(ys.size(0), self.vocab_size, dtype=xs.dtype, device=xs.device)
+        if must_end(ys.size(1) - 1, self.max_len):
+            scores[:] = float("-inf")
+            scores[:, self.eos] = 0.0
+        return scores, states
 
 
 class FamaCTCPrefixScorer(CTCPrefixScorer):
