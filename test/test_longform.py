@@ -213,6 +213,35 @@ def test_decode_long_writes_text_segments_and_subtitles(model_exp, recordings, t
     assert (out / "vtt" / "lecture.vtt").read_text().startswith("WEBVTT") and (out / ".done").exists()
 
 
+def test_decode_long_reads_kaldi_commands(model_exp, recordings, tmp_path):
+    """A wav.scp `cmd |` entry (e.g. sox at another rate) decodes as the file it makes;
+    a command that fails is one line naming the recording."""
+    from fama_espnet.bin.decode_long import main as decode_long
+    from fama_espnet.data.kaldi_dir import read_table, write_table
+
+    from helpers import run_cli
+
+    rec = recordings["it"]
+    wav = tmp_path / "talk.wav"
+    sf.write(wav, rec.wave[: int(rec.sentences[1].end * 16000) + 8000], 16000, subtype="PCM_16")
+    texts = {}
+    for name, entry in (("file", str(wav)), ("pipe", f"cat {wav} |")):
+        data = tmp_path / name
+        data.mkdir()
+        write_table(data / "wav.scp", {"talk": entry})
+        write_table(data / "utt2lang", {"talk": "it"})
+        run_cli(decode_long, ["--model", str(model_exp), "--data", str(data), "--task", "asr",
+                              "--output", str(tmp_path / f"dec_{name}"), "--config", str(_short(tmp_path)),
+                              "--formats", "json", "--quiet"])
+        texts[name] = read_table(tmp_path / f"dec_{name}" / "text")
+    assert texts["pipe"] == texts["file"]
+    write_table(tmp_path / "pipe" / "wav.scp", {"talk": f"cat {tmp_path}/none.wav |"})
+    with pytest.raises(SystemExit, match=r"decode_long: .*wav.scp: talk: command failed \(exit 1\)"):
+        run_cli(decode_long, ["--model", str(model_exp), "--data", str(tmp_path / "pipe"), "--task", "asr",
+                              "--output", str(tmp_path / "dec_bad"), "--config", str(_short(tmp_path)), "--quiet"])
+    assert not (tmp_path / "dec_bad").exists()
+
+
 def _short(tmp_path):
     path = tmp_path / "short.yaml"
     path.write_text("max_len: 8\nbeam_size: 2\n")

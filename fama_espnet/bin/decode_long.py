@@ -23,19 +23,31 @@ import yaml
 
 from fama_espnet.cli import fail
 from fama_espnet.data.kaldi_dir import read_table, write_table
+from fama_espnet.data.speech_format import SAMPLE_RATE
 from fama_espnet.files import write_text
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
 
 
 def audio_of(entry: str):
-    """A plain file path is read in blocks; any other wav.scp entry (a pipe, an archive
-    slice) is loaded whole by the data loader."""
+    """A plain file path is read in blocks; a Kaldi command (`cmd |`) is run and what it
+    writes read whole; an archive slice is loaded whole by the data loader. An entry that
+    cannot be read is an AudioError naming it."""
     if Path(entry).is_file():
         return entry
-    from fama_espnet.data.fairseq_audio import load_entry
+    from fama_espnet import audio
+    from fama_espnet.data.fairseq_audio import EntryError, load_entry
 
-    return load_entry(entry)
+    try:
+        if entry.strip().endswith("|"):
+            samples, rate = audio.read_samples(audio.open_kaldi_source(entry))
+            wave = audio.mono(samples)
+            return wave if rate == SAMPLE_RATE else audio.resample(wave, rate, SAMPLE_RATE)
+        return load_entry(entry)
+    except (EntryError, audio.AudioProblem) as e:
+        raise AudioError(str(e)) from e
+    except RuntimeError as e:  # libsndfile on a command's output that is not audio
+        raise AudioError(f"{entry.strip()}: {audio.decoder_error(e)}") from e
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
