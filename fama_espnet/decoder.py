@@ -102,13 +102,15 @@ class FamaTransformerDecoder(TransformerDecoder):
     # utterance, shared by its beams. Same math, per position.
 
     def memory_kv(self, memory: Tensor) -> List[Tuple[Tensor, Tensor]]:
-        """Cross-attention keys and values of every layer: [B, heads, T, d_k] each."""
+        """Cross-attention keys [B, heads, d_k, T] (transposed) and values [B, heads, T, d_k]
+        of every layer. Made contiguous in the layout each step's matmul reads: a strided
+        view would be copied by every step of every layer (most of a step's time on a CPU)."""
         out = []
         for layer in self.decoders:
             att = layer.src_attn
             b, t, _ = memory.shape
-            k = att.linear_k(memory).view(b, t, att.h, att.d_k).transpose(1, 2)
-            v = att.linear_v(memory).view(b, t, att.h, att.d_k).transpose(1, 2)
+            k = att.linear_k(memory).view(b, t, att.h, att.d_k).permute(0, 2, 3, 1).contiguous()
+            v = att.linear_v(memory).view(b, t, att.h, att.d_k).transpose(1, 2).contiguous()
             out.append((k, v))
         return out
 
@@ -141,8 +143,8 @@ class FamaTransformerDecoder(TransformerDecoder):
             src = layer.src_attn
             h = layer.norm2(x)
             q = src.linear_q(h).view(b, k, src.h, src.d_k).transpose(1, 2)  # [B, heads, K, d_k]
-            mk, mv = memory_kv[i]
-            scores = (q @ mk.transpose(-1, -2) / math.sqrt(src.d_k)).masked_fill(pad, torch.finfo(q.dtype).min)
+            mk_t, mv = memory_kv[i]
+            scores = (q @ mk_t / math.sqrt(src.d_k)).masked_fill(pad, torch.finfo(q.dtype).min)
             w = torch.softmax(scores, dim=-1).masked_fill(pad, 0.0)
             x = x + src.linear_out((w @ mv).transpose(1, 2).reshape(b, k, src.h * src.d_k))
 
