@@ -24,7 +24,7 @@ import yaml
 from fama_espnet.cli import fail
 from fama_espnet.data.kaldi_dir import read_table, write_table
 from fama_espnet.data.speech_format import SAMPLE_RATE
-from fama_espnet.files import write_text
+from fama_espnet.files import building_dir, is_done
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
 
@@ -68,7 +68,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     bad = sorted(set(formats) - set(FORMATS))
     if bad:
         return fail("decode_long", f"--formats: unknown {bad}; known: {list(FORMATS)}")
-    if (a.output / ".done").exists():
+    if is_done(a.output):
         logging.info(f"{a.output} already decoded")
         return 0
     try:
@@ -99,16 +99,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             seg_text[f"{rec}-{k:04d}"] = s.text
         for f in formats:
             docs[f][rec] = render(segments, f, recording=rec, language=tgt[rec], task=a.task)
-    a.output.mkdir(parents=True, exist_ok=True)
-    for f in formats:
-        (a.output / f).mkdir(exist_ok=True)
-        for rec, doc in docs[f].items():
-            write_text(a.output / f / f"{rec}.{f}", doc)
-    write_table(a.output / "text", texts)
-    write_table(a.output / "segments", seg_rows)
-    write_table(a.output / "segments_text", seg_text)
-    write_text(a.output / ".done", yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task,
-                                                   "max_piece_s": a.max_piece_s, **options}))
+    stamp = yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task,
+                            "max_piece_s": a.max_piece_s, **options})
+    with building_dir(a.output, stamp) as out:  # the output appears whole, or not at all
+        for f in formats:
+            (out / f).mkdir()
+            for rec, doc in docs[f].items():
+                (out / f / f"{rec}.{f}").write_text(doc, encoding="utf-8")
+        write_table(out / "text", texts)
+        write_table(out / "segments", seg_rows)
+        write_table(out / "segments_text", seg_text)
     return 0
 
 
