@@ -17,8 +17,9 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple, Union
 
+import numpy as np
 import yaml
 
 from fama_espnet.cli import fail
@@ -29,21 +30,20 @@ from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
 
 
-def audio_of(entry: str):
-    """A plain file path is read in blocks; a Kaldi command (`cmd |`) is run and what it
-    writes read whole; an archive slice is loaded whole by the data loader. An entry that
-    cannot be read is an AudioError naming it."""
+def audio_of(entry: str) -> Tuple[Union[str, np.ndarray], int]:
+    """(audio, its rate) for FamaSpeech2Text.transcribe: a plain file path is read in
+    blocks; a Kaldi command (`cmd |`) is run and what it writes read whole; an archive
+    slice is loaded whole by the data loader. An entry that cannot be read is an
+    AudioError naming it."""
     if Path(entry).is_file():
-        return entry
+        return entry, SAMPLE_RATE
     from fama_espnet import audio
     from fama_espnet.data.fairseq_audio import EntryError, load_entry
 
     try:
         if entry.strip().endswith("|"):
-            samples, rate = audio.read_samples(audio.open_kaldi_source(entry))
-            wave = audio.mono(samples)
-            return wave if rate == SAMPLE_RATE else audio.resample(wave, rate, SAMPLE_RATE)
-        return load_entry(entry)
+            return audio.read_samples(audio.open_kaldi_source(entry))
+        return load_entry(entry), SAMPLE_RATE
     except (EntryError, audio.AudioProblem) as e:
         raise AudioError(str(e)) from e
     except RuntimeError as e:  # libsndfile on a command's output that is not audio
@@ -89,7 +89,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not a.quiet:
             logging.warning(f"[{i + 1}/{len(wavs)}] {rec}")
         try:
-            segments = s2t.transcribe(audio_of(wavs[rec]), tgt[rec], src_lang=src[rec], vad=vad,
+            wave, fs = audio_of(wavs[rec])
+            segments = s2t.transcribe(wave, tgt[rec], fs=fs, src_lang=src[rec], vad=vad,
                                       batch_seconds=a.batch_seconds, progress=not a.quiet)
         except AudioError as e:
             return fail("decode_long", f"{a.data / 'wav.scp'}: {rec}: {e}")
