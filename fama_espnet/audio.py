@@ -103,14 +103,15 @@ def open_kaldi_source(source: str) -> Source:
     return source
 
 
-def read_kaldi_source(source: str) -> Tuple[np.ndarray, int, str]:
+def read_kaldi_source(source: str, keep_pcm16: bool = True) -> Tuple[np.ndarray, int, str]:
     """(samples x channels array, rate, encoding) of a Kaldi wav.scp value; 16-bit PCM
-    is kept as int16 so an input that needs no conversion is copied bit for bit."""
+    is kept as int16 (unless keep_pcm16 is false) so an input that needs no conversion
+    is copied bit for bit."""
     opened = open_kaldi_source(source)
     try:
         with sf.SoundFile(opened) as f:
             encoding = f"{f.format} {f.subtype}"
-            dtype = "int16" if encoding == PCM_16 else "float32"
+            dtype = "int16" if keep_pcm16 and encoding == PCM_16 else "float32"
             return f.read(dtype=dtype, always_2d=True), f.samplerate, encoding
     except Exception as e:  # whatever the decoder makes of a broken file, it is the file's problem
         raise AudioProblem("unreadable_audio", f"{source.strip()}: {decoder_error(e)}") from e

@@ -33,7 +33,7 @@ def average(paths: List[Path]) -> dict:
             avg = {k: v.clone().double() if v.is_floating_point() else v.clone().long() for k, v in state.items()}
             continue
         if set(state) != set(avg):
-            raise RuntimeError(f"{path} has other parameters than {paths[0]}")
+            raise ValueError(f"{path} has other parameters than {paths[0]}")
         for k, v in state.items():
             avg[k] += v.double() if v.is_floating_point() else v.long()
     ref = torch.load(paths[0], map_location="cpu", weights_only=True)
@@ -54,8 +54,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if provenance.is_current_file(a.output, made_from):
         print(f"{a.output} is already the average of {[p.name for p in paths]}")
         return 0
+    try:
+        averaged = average(paths)
+    except ValueError as e:
+        return fail("average_checkpoints", e)
     with replacing(a.output) as tmp:
-        torch.save(average(paths), tmp)
+        torch.save(averaged, tmp)
     provenance.mark_file(a.output, made_from)
     print(f"averaged {[p.name for p in paths]} -> {a.output}")
     return 0

@@ -42,12 +42,11 @@ def audio_of(entry: str) -> Tuple[Union[str, np.ndarray], int]:
 
     try:
         if entry.strip().endswith("|"):
-            return audio.read_samples(audio.open_kaldi_source(entry))
+            samples, rate, _ = audio.read_kaldi_source(entry, keep_pcm16=False)
+            return samples, rate
         return load_entry(entry), SAMPLE_RATE
     except (EntryError, audio.AudioProblem) as e:
         raise AudioError(str(e)) from e
-    except RuntimeError as e:  # libsndfile on a command's output that is not audio
-        raise AudioError(f"{entry.strip()}: {audio.decoder_error(e)}") from e
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

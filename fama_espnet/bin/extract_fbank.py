@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from fama_espnet.cli import fail
+from fama_espnet.cli import fail, str2bool
 from fama_espnet.data.extract_fbank import extract_fbank
 from fama_espnet.data.format_data import FormatError
 from fama_espnet.provenance import StaleOutput
@@ -21,14 +21,14 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--src", required=True, help="formatted waveform dir")
     parser.add_argument("--dst", required=True, help="data dir to write")
     parser.add_argument("--nj", type=int, default=1, help="parallel workers")
-    parser.add_argument("--progress", choices=("true", "false"), default="true", help="show a progress bar")
+    parser.add_argument("--progress", type=str2bool, default=True, help="show a progress bar (true|false)")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = get_parser().parse_args(argv)
     try:
-        result = extract_fbank(args.src, args.dst, nj=args.nj, progress=args.progress == "true")
+        result = extract_fbank(args.src, args.dst, nj=args.nj, progress=args.progress)
     except (FormatError, StaleOutput) as e:
         return fail("extract_fbank", e)
     print(result.summary if result else f"extract_fbank: {args.dst} is complete (same src), skipped",

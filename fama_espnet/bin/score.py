@@ -12,17 +12,14 @@ from typing import Optional, Sequence
 
 import yaml
 
+from fama_espnet.cli import fail
 from fama_espnet.data.kaldi_dir import read_table
 from fama_espnet.files import write_text
 from fama_espnet.metrics import normalize, score_groups, write_sclite
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", required=True, type=Path)
-    p.add_argument("--task", choices=["asr", "st"], required=True)
-    p.add_argument("--decode_dir", required=True, type=Path)
-    a = p.parse_args(argv)
+def _score(a: argparse.Namespace) -> dict:
+    """Scores of the decode (written beside it), by language (pair) and category."""
     refs = read_table(a.data / ("text" if a.task == "asr" else "text_tgt"))
     src = read_table(a.data / "utt2lang")
     if a.task == "asr":
@@ -42,6 +39,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                      {u: normalize(hyps[u]) for u in refs}, groups, spk, "normalised: lower case, no punctuation")
         write_sclite(a.decode_dir / "score_wer_raw", refs, hyps, groups, spk, "raw text")
     write_text(a.decode_dir / "scores.yaml", yaml.safe_dump(scores, sort_keys=False))
+    return scores
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--task", choices=["asr", "st"], required=True)
+    p.add_argument("--decode_dir", required=True, type=Path)
+    a = p.parse_args(argv)
+    try:
+        scores = _score(a)
+    except (ValueError, FileNotFoundError) as e:  # a missing or incomplete table
+        return fail("score", e)
+    except KeyError as e:
+        return fail("score", f"{a.data}: utterance {e} has no language (utt2lang / utt2tgtlang)")
     print(f"{a.decode_dir}: {scores['all']}")
     return 0
 

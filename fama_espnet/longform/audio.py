@@ -36,14 +36,13 @@ class LongAudio:
                 raise AudioError(f"{self.path}: not a readable audio file ({decoder_error(e)})") from None
             self.num_samples = int(round(native * FS / self.rate))
         else:
-            wave = torch.as_tensor(np.asarray(audio), dtype=torch.float32)
-            if wave.dim() == 2:  # samples x channels, as soundfile reads
-                wave = wave.mean(dim=1)
-            if wave.dim() != 1:
-                raise AudioError(f"a waveform must be 1-D (or samples x channels), got shape {tuple(wave.shape)}")
+            x = audio.numpy() if isinstance(audio, torch.Tensor) else np.asarray(audio)
+            wave = mono(x.astype(np.float32, copy=False))  # samples x channels, as soundfile reads
+            if wave.ndim != 1:
+                raise AudioError(f"a waveform must be 1-D (or samples x channels), got shape {tuple(x.shape)}")
             if fs != FS and len(wave):
-                wave = torch.from_numpy(resample(wave.numpy(), fs, FS))
-            self.rate, self._wave, self.num_samples = FS, wave, len(wave)
+                wave = resample(wave, fs, FS)
+            self.rate, self._wave, self.num_samples = FS, torch.from_numpy(np.ascontiguousarray(wave)), len(wave)
         if self.num_samples == 0:
             raise AudioError(f"{self.path or 'waveform'}: empty audio (no samples)")
 
