@@ -6,7 +6,10 @@ names), OUT/<k>best_recog/ the same of the k-th best (`decode --nbest`), OUT/.do
 the decode was made from (fama_espnet/provenance.py).
 """
 from pathlib import Path
-from typing import List
+from typing import List, Optional
+
+from fama_espnet import hub, provenance
+from fama_espnet.decoding import options as decoding_options
 
 # One table of each per hypothesis.
 OUTPUTS = ("text", "token", "token_int", "score")
@@ -17,3 +20,10 @@ def decode_files(out: Path) -> List[Path]:
     nbest = sorted((d for d in out.glob("*best_recog") if d.is_dir()), key=lambda d: int(d.name.split("best")[0]))
     return [Path(n) for n in OUTPUTS if (out / n).is_file()] + \
         [d.relative_to(out) / n for d in nbest for n in OUTPUTS if (d / n).is_file()]
+
+
+def made_from(model: str, data: Path, task: str, options: dict, dtype: str, nbest: Optional[int] = None) -> dict:
+    """What a decode of `data` is made from: the one definition of a decode's identity."""
+    return {"model": [provenance.file_identity(f) for f in hub.model_files(model).values()],
+            "data": provenance.dir_identity(data), "task": task, "dtype": dtype,
+            "decoding": decoding_options.resolved(options), "nbest": nbest}

@@ -235,6 +235,15 @@ def test_decode_long_reads_kaldi_commands(model_exp, recordings, tmp_path):
                               "--formats", "json", "--quiet"])
         texts[name] = read_table(tmp_path / f"dec_{name}" / "text")
     assert texts["pipe"] == texts["file"]
+    # A rerun with the same inputs keeps the decode; one with other options replaces it.
+    done = tmp_path / "dec_file" / ".done"
+    first = done.stat().st_mtime_ns
+    args = ["--model", str(model_exp), "--data", str(tmp_path / "file"), "--task", "asr", "--output",
+            str(tmp_path / "dec_file"), "--config", str(_short(tmp_path)), "--formats", "json", "--quiet"]
+    run_cli(decode_long, args)
+    assert done.stat().st_mtime_ns == first
+    run_cli(decode_long, args + ["--max_piece_s", "5"])
+    assert "max_piece_s: 5.0" in done.read_text()
     write_table(tmp_path / "pipe" / "wav.scp", {"talk": f"cat {tmp_path}/none.wav |"})
     with pytest.raises(SystemExit, match=r"decode_long: .*wav.scp: talk: command failed \(exit 1\)"):
         run_cli(decode_long, ["--model", str(model_exp), "--data", str(tmp_path / "pipe"), "--task", "asr",

@@ -21,12 +21,12 @@ from typing import Dict, Hashable, List, Optional, Sequence
 
 from tqdm import tqdm
 
-from fama_espnet import hub, provenance
+from fama_espnet import provenance
 from fama_espnet.cli import fail
 from fama_espnet.data import speech_format
 from fama_espnet.data.fairseq_audio import load_entry, probe_entry
 from fama_espnet.data.kaldi_dir import read_table, write_table
-from fama_espnet.decode_dir import OUTPUTS
+from fama_espnet.decode_dir import OUTPUTS, made_from
 from fama_espnet.decoding import options as decoding_options
 from fama_espnet.files import building_dir
 
@@ -41,13 +41,6 @@ def length_batches(utts: List[Hashable], seconds: Dict[Hashable, float], budget:
             current = []
         current.append(u)
     return batches + ([current] if current else [])
-
-
-def made_from(model: str, data: Path, task: str, options: dict, dtype: str, nbest: Optional[int] = None) -> dict:
-    """What a decode of `data` is made from: the one definition of a decode's identity."""
-    return {"model": [provenance.file_identity(f) for f in hub.model_files(model).values()],
-            "data": provenance.dir_identity(data), "task": task, "dtype": dtype,
-            "decoding": decoding_options.resolved(options), "nbest": nbest}
 
 
 def result_rows(result) -> Dict[str, str]:

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-import yaml
 
+from fama_espnet import provenance
 from fama_espnet.cli import fail
 from fama_espnet.data.kaldi_dir import read_table, write_table
 from fama_espnet.data.speech_format import SAMPLE_RATE
-from fama_espnet.files import building_dir, is_done
+from fama_espnet.decode_dir import made_from
+from fama_espnet.files import building_dir
 from fama_espnet.inference import FamaSpeech2Text
 from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
 
@@ -67,13 +68,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     bad = sorted(set(formats) - set(FORMATS))
     if bad:
         return fail("decode_long", f"--formats: unknown {bad}; known: {list(FORMATS)}")
-    if is_done(a.output):
-        logging.info(f"{a.output} already decoded")
-        return 0
     try:
         options = FamaSpeech2Text.read_decoding_config(a.config)
     except ValueError as e:
         return fail("decode_long", e)
+    made = {**made_from(a.model, a.data, a.task, options, a.dtype), "max_piece_s": a.max_piece_s, "formats": formats}
+    if provenance.is_current(a.output, made):  # a decode made otherwise is replaced, as bin/decode's
+        logging.info(f"{a.output} already decoded")
+        return 0
     wavs = read_table(a.data / "wav.scp")
     src = read_table(a.data / "utt2lang")
     tgt = src if a.task == "asr" else read_table(a.data / "utt2tgtlang")
@@ -99,9 +101,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             seg_text[f"{rec}-{k:04d}"] = s.text
         for f in formats:
             docs[f][rec] = render(segments, f, recording=rec, language=tgt[rec], task=a.task)
-    stamp = yaml.safe_dump({"model": str(a.model), "data": str(a.data), "task": a.task,
-                            "max_piece_s": a.max_piece_s, **options})
-    with building_dir(a.output, stamp) as out:  # the output appears whole, or not at all
+    with building_dir(a.output, provenance.stamp(made)) as out:  # the output appears whole, or not at all
         for f in formats:
             (out / f).mkdir()
             for rec, doc in docs[f].items():
