@@ -108,7 +108,10 @@ def run(model, search, inputs, langs, dev, dtype, batches):
             chunk = [inputs[i] for i in idx]
             x = torch.nn.utils.rnn.pad_sequence(chunk, batch_first=True).to(dev)
             lengths = torch.tensor([len(c) for c in chunk], device=dev)
-            enc, enc_lens, _ = model.encode(x, lengths)
+            if isinstance(search, FastBeamSearch):
+                enc, enc_lens = model.encode_sorted(x, lengths)  # ours: length-sorted chunks
+            else:
+                enc, enc_lens, _ = model.encode(x, lengths)  # ESPnet's: one padded batch
             tags = torch.tensor([model.lang_ids[langs[i]] for i in idx], device=dev)
             out += [[h.yseq.tolist() for h in nbest] for nbest in search.decode(enc, enc_lens, tags)]
     sync(dev)
@@ -125,9 +128,12 @@ def main():
     p.add_argument("--repeat", type=int, default=1, help="timed runs of each fast search; the fastest counts")
     p.add_argument("--size", choices=SIZES, default="tiny", help="random-weight model shape (without --model)")
     p.add_argument("--utts", type=int, default=32, help="random inputs (without --data)")
-    p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
+    p.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32",
+                   help="int8: linear layers dynamically quantised (CPU; the decode CLI's --dtype int8)")
     p.add_argument("--ctc_weight", type=float, default=0.2)
-    p.add_argument("--per_utt", type=int, default=8, help="utterances decoded one at a time by stock ESPnet")
+    p.add_argument("--per_utt", type=int, default=8, help="utterances decoded one at a time (0: none)")
+    p.add_argument("--no_stock", action="store_true",
+                   help="skip stock ESPnet (FAMA-small on 16 inputs takes it over 10 minutes on 2 CPU cores)")
     p.add_argument("--batch_seconds", type=float, default=0.0,
                    help="batched modes: padded audio per batch, as the decode CLI (0: all inputs in one batch)")
     a = p.parse_args()
@@ -150,6 +156,10 @@ def main():
         opt = DecodingOptions(ctc_weight=a.ctc_weight, max_len=int(0.25 * frames), beam_semantics="espnet")
         name = f"random FAMA-{a.size}"
     model.to(dev)
+    if a.dtype == "int8":
+        from fama_espnet.inference import quantize_int8
+
+        quantize_int8(model)
     # Length-sorted, as the recipe's decoding stage batches.
     order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
     inputs, langs, seconds = [inputs[i] for i in order], [langs[i] for i in order], [seconds[i] for i in order]
@@ -162,36 +172,37 @@ def main():
     n = min(a.per_utt, len(inputs))
     batched = (length_batches(list(range(len(inputs))), dict(enumerate(seconds)), a.batch_seconds)
                if a.batch_seconds > 0 else [list(range(len(inputs)))])
-    singles = [[i] for i in range(n)]
+    modes = {"per_utt": (n, [[i] for i in range(n)]), "batched": (len(inputs), batched)} if n else \
+        {"batched": (len(inputs), batched)}
+    systems = {"ours": fast, "fairseq": fairseq, **({} if a.no_stock else {"espnet": stock})}
     # Warm-up (kernels, allocator) on one batch of the fast path.
     run(model, fast, inputs, langs, dev, a.dtype, [list(range(4))])
-    for key, search, count, batches in (("espnet_per_utt", stock, n, singles), ("ours_per_utt", fast, n, singles),
-                                        ("fairseq_per_utt", fairseq, n, singles),
-                                        ("espnet_batched", stock, len(inputs), batched),
-                                        ("ours_batched", fast, len(inputs), batched),
-                                        ("fairseq_batched", fairseq, len(inputs), batched)):
-        if dev.type == "cuda":
-            torch.cuda.reset_peak_memory_stats()
-        repeat = 1 if search is stock else a.repeat  # stock is slow and its own reference
-        wall, hyps = min((run(model, search, inputs, langs, dev, a.dtype, batches) for _ in range(repeat)),
-                         key=lambda r: r[0])
-        r = dict(utts=count, wall_s=round(wall, 2), rtfx=round(sum(seconds[:count]) / wall, 1))
-        if dev.type == "cuda":
-            r["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
-        results[key] = (r, hyps)
-    for mode in ("per_utt", "batched"):
-        (s, sh), (f, fh) = results[f"espnet_{mode}"], results[f"ours_{mode}"]
-        same = sum(x == y for x, y in zip(sh, fh))
-        (q, qh) = results[f"fairseq_{mode}"]
-        print(json.dumps({"mode": mode, "espnet": s, "ours": f, "speedup": round(f["rtfx"] / s["rtfx"], 1),
-                          "identical_nbest": f"{same}/{len(sh)}", "ours_fairseq_semantics": q,
-                          "fairseq_vs_espnet_semantics_cost": round(q["wall_s"] / f["wall_s"], 2),
-                          "same_1best_as_espnet_semantics": f"{sum(x[0] == y[0] for x, y in zip(fh, qh))}/{len(fh)}"}))
-    ours, per_utt = results["ours_batched"][0], results["espnet_per_utt"][0]
-    print(json.dumps({"ours_batched_vs_espnet_per_utt": round(ours["rtfx"] / per_utt["rtfx"], 1),
-                      "fairseq_batched_vs_espnet_per_utt": round(results["fairseq_batched"][0]["rtfx"]
-                                                                 / per_utt["rtfx"], 1)}))
-
+    for mode, (count, batches) in modes.items():
+        for name, search in systems.items():
+            if dev.type == "cuda":
+                torch.cuda.reset_peak_memory_stats()
+            repeat = 1 if search is stock else a.repeat  # stock is slow and its own reference
+            wall, hyps = min((run(model, search, inputs, langs, dev, a.dtype, batches) for _ in range(repeat)),
+                             key=lambda r: r[0])
+            r = dict(utts=count, wall_s=round(wall, 2), rtfx=round(sum(seconds[:count]) / wall, 1))
+            if dev.type == "cuda":
+                r["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
+            results[f"{name}_{mode}"] = (r, hyps)
+    for mode in modes:
+        (f, fh), (q, qh) = results[f"ours_{mode}"], results[f"fairseq_{mode}"]
+        line = {"mode": mode, "ours": f, "ours_fairseq_semantics": q,
+                "fairseq_vs_espnet_semantics_cost": round(q["wall_s"] / f["wall_s"], 2),
+                "same_1best_as_espnet_semantics": f"{sum(x[0] == y[0] for x, y in zip(fh, qh))}/{len(fh)}"}
+        if f"espnet_{mode}" in results:
+            s, sh = results[f"espnet_{mode}"]
+            line.update(espnet=s, speedup=round(f["rtfx"] / s["rtfx"], 1),
+                        identical_nbest=f"{sum(x == y for x, y in zip(sh, fh))}/{len(sh)}")
+        print(json.dumps(line))
+    if "espnet_per_utt" in results:
+        per_utt = results["espnet_per_utt"][0]
+        print(json.dumps({name: round(results[f"{key}_batched"][0]["rtfx"] / per_utt["rtfx"], 1)
+                          for name, key in (("ours_batched_vs_espnet_per_utt", "ours"),
+                                            ("fairseq_batched_vs_espnet_per_utt", "fairseq"))}))
 
 if __name__ == "__main__":
     main()

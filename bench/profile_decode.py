@@ -46,8 +46,7 @@ def instrument(model):
     head = model.decoder.output_layer
     head.forward = timed("  output projection", head.forward)
     fast.ngram_ban = timed("n-gram ban", fast.ngram_ban)
-    for name, label in (("delta", "  CTC prefix: candidate scores"), ("advance", "CTC prefix: advance"),
-                        ("keep", "CTC prefix: drop finished")):
+    for name, label in (("delta", "  CTC prefix: candidate scores"), ("advance", "CTC prefix: advance")):
         setattr(CTCPrefixScore, name, timed(label, getattr(CTCPrefixScore, name)))
     fs = fast.FastBeamSearch
     fs._select = timed("candidate selection (top-k, bound, CTC)", fs._select)
@@ -80,11 +79,11 @@ def main():
         CALLS.clear()
         t = time.perf_counter()
         with torch.no_grad():
-            enc, enc_lens, _ = model.encode(x, lengths)
+            enc, enc_lens = model.encode_sorted(x, lengths)
             search.decode(enc, enc_lens, tags)
         wall = time.perf_counter() - t
         top = {"encoder", "decoder step", "decoder memory k/v (once per utterance)", "final CTC head log-probs",
-               "n-gram ban", "CTC prefix: advance", "CTC prefix: drop finished",
+               "n-gram ban", "CTC prefix: advance",
                "candidate selection (top-k, bound, CTC)", "finalise (host copies)", "beam split (semantics)"}
         rest = wall - sum(v for k, v in SPENT.items() if k in top)
         print(json.dumps({"size": a.size, "utts": a.utts, "audio_s": round(sum(seconds), 1), "ctc_weight": w,

@@ -30,6 +30,12 @@ from fama_espnet.task import FamaTask
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "int8": torch.float32}
 
 
+def quantize_int8(model: FamaModel) -> None:
+    """dtype int8, in place: every linear layer on int8 weights, its input quantised per
+    call (torch's dynamic quantisation; CPU)."""
+    torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
 @dataclass
 class Result:
     text: str
@@ -68,7 +74,7 @@ class FamaSpeech2Text:
             raise ValueError(f"dtype int8 (dynamic quantisation) runs on the CPU, not on {device}")
         self.model, conf = load_model(s2t_train_config, s2t_model_file, device)
         if dtype == "int8":
-            torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+            quantize_int8(self.model)
         self.device = device
         bpemodel = Path(bpemodel or conf.bpemodel)
         if not bpemodel.is_file():
@@ -148,14 +154,15 @@ class FamaSpeech2Text:
         return feats[0, : int(n[0])]
 
     def _decode(self, waves: List[torch.Tensor], tags: List[int]) -> list:
-        """Encoder + search on one padded batch of model_inputs (waveforms [N] padded to
-        [B, N], or features [T, D] to [B, T, D]); a batch that runs out of device memory
+        """Encoder (length-sorted chunks: model.encode_sorted) + search on one padded
+        batch of model_inputs (waveforms [N] padded to [B, N], or features [T, D] to
+        [B, T, D]); a batch that runs out of device memory
         is split in two and retried (a single utterance that does not fit re-raises)."""
         try:
             lengths = torch.tensor([len(w) for w in waves], device=self.device)
             batch = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True).to(self.device)
             with torch.autocast(batch.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32):
-                enc, enc_lens, _ = self.model.encode(batch, lengths)
+                enc, enc_lens = self.model.encode_sorted(batch, lengths)
                 return self.search.decode(enc, enc_lens, torch.tensor(tags, device=self.device))
         except torch.OutOfMemoryError:
             if len(waves) == 1:

@@ -34,6 +34,23 @@ from fama_espnet.multitask import TaskSampler, current_rank
 from fama_espnet.tokens import BLANK, SOS_EOS, lang_tag, languages_of, missing_tags
 
 IGNORE_ID = -1
+# encode_sorted closes a chunk once padding would pass this share of its frames.
+MAX_CHUNK_PADDING = 0.1
+
+
+def padding_chunks(lengths: Sequence[int], max_padding: float) -> List[List[int]]:
+    """Indices longest first, cut into runs whose padding to their first (longest) stays
+    within `max_padding` of their padded frames."""
+    chunks: List[List[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda j: -lengths[j]):
+        if chunks:
+            run = chunks[-1] + [i]
+            padded = len(run) * lengths[run[0]]
+            if padded - sum(lengths[j] for j in run) <= max_padding * padded:
+                chunks[-1] = run
+                continue
+        chunks.append([i])
+    return chunks
 
 
 def unpad(ys: Tensor, lengths: Tensor) -> List[Tensor]:
@@ -150,6 +167,26 @@ class FamaModel(AbsESPnetModel):
         if self.postencoder is not None:
             out, lengths = self.postencoder(out, lengths)
         return out, lengths, inter
+
+    def encode_sorted(self, speech: Tensor, speech_lengths: Tensor,
+                      max_padding: float = MAX_CHUNK_PADDING) -> Tuple[Tensor, Tensor]:
+        """encode()'s top output and lengths for a padded batch, computed on length-sorted
+        chunks, each padded only to its own longest input, then padded back into one
+        batch in the input order (zeros past each length).
+
+        The encoder's cost is per padded frame, and its outputs ignore padding (the
+        subsampler, attention and convolutions mask it), so a batch of mixed lengths
+        costs what its real frames cost while the search still runs it as one batch."""
+        lengths = speech_lengths.tolist()
+        outs, out_lens = [None] * len(lengths), torch.zeros_like(speech_lengths)
+        for idx in padding_chunks(lengths, max_padding):
+            rows = torch.tensor(idx, device=speech.device)
+            longest = lengths[idx[0]]
+            enc, enc_lens, _ = self.encode(speech[rows, :longest], speech_lengths[rows])
+            for j, row in enumerate(idx):
+                outs[row] = enc[j, : int(enc_lens[j])]
+            out_lens[rows] = enc_lens
+        return torch.nn.utils.rnn.pad_sequence(outs, batch_first=True), out_lens
 
     def final_ctc_input(self, enc: Tensor, tags: Tensor) -> Tensor:
         """LN(top + raw embedding of the target tag): the input of the final CTC head

@@ -123,3 +123,43 @@ def tokens_file(tmp_path, tokens):
     p = tmp_path / "tokens.txt"
     p.write_text("\n".join(tokens) + "\n")
     return p
+
+
+def test_encode_sorted_equals_one_padded_batch(corpus):
+    """Decoding encodes in length-sorted chunks: the same outputs as one padded batch."""
+    import soundfile as sf
+
+    from fama_espnet.data.kaldi_dir import read_table
+
+    wavs = read_table(corpus[0] / "wav.scp")
+    speech = [torch.from_numpy(sf.read(wavs[u], dtype="float32")[0]) for u in sorted(wavs)]
+    lengths = torch.tensor([len(x) for x in speech])
+    x = torch.nn.utils.rnn.pad_sequence(speech, batch_first=True)
+    model = tiny_model(corpus[1]).eval()
+    with torch.no_grad():
+        enc, enc_lens, _ = model.encode(x, lengths)
+        sorted_enc, sorted_lens = model.encode_sorted(x, lengths, max_padding=0.05)
+    assert torch.equal(enc_lens, sorted_lens)
+    assert sorted_enc.size(1) == int(enc_lens.max())
+    for i, n in enumerate(enc_lens.tolist()):
+        torch.testing.assert_close(sorted_enc[i, :n], enc[i, :n], atol=1e-5, rtol=1e-4)
+        assert not sorted_enc[i, n:].any()
+
+
+@pytest.mark.parametrize("max_padding", [0.0, 0.1, 0.5])
+def test_padding_chunks_bound_padding(max_padding):
+    from fama_espnet.model import padding_chunks
+
+    g = torch.Generator().manual_seed(0)
+    lengths = torch.randint(50, 2000, (40,), generator=g).tolist()
+    chunks = padding_chunks(lengths, max_padding)
+    assert sorted(i for c in chunks for i in c) == list(range(40))
+    for c in chunks:
+        padded = len(c) * max(lengths[i] for i in c)
+        assert padded - sum(lengths[i] for i in c) <= max_padding * padded
+        assert lengths[c[0]] == max(lengths[i] for i in c)
+    # Runs are greedy over the sorted order: the next chunk's first would not fit.
+    for c, nxt in zip(chunks, chunks[1:]):
+        run = c + nxt[:1]
+        assert len(run) * lengths[c[0]] - sum(lengths[i] for i in run) > max_padding * len(run) * lengths[c[0]]
+    assert len(padding_chunks([7] * 5, 0.0)) == 1

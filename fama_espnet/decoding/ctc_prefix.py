@@ -88,8 +88,3 @@ class CTCPrefixScore:
         new_rb = bcum + torch.logcumsumexp(terms, dim=1)
         self.psi, self.utt = psi, utt
         self._set_rows(new_rn, new_rb, tokens)
-
-    def keep(self, rows: Tensor) -> None:
-        """Drop every row not listed (finished utterances leaving the batch)."""
-        self.r, self.psi, self.last, self.utt = self.r[rows], self.psi[rows], self.last[rows], self.utt[rows]
-        self.prev, self.at_end = self.prev[rows], self.at_end[rows]

@@ -26,7 +26,8 @@ best candidates form the next beam; those ending in </s> end there and leave the
 empty; the utterance stops once `beam` hypotheses ended (all that end at that step count).
 
 Computed with less work than scoring everything:
-  - decoder: self-attention keys/values cached per hypothesis, cross-attention
+  - decoder: self-attention keys/values cached per hypothesis (one copy per step to
+    reorder them: decoder.SelfAttentionCache), cross-attention
     keys/values projected once per utterance and shared by its beams (decoder.step);
   - joint CTC: a CTC prefix probability never grows when a token is appended (every
     continuation of g + c continues g, and g + </s> is one of them), so the CTC term is
@@ -114,10 +115,11 @@ class FastBeamSearch:
         only_eos = self.only_eos.to(device)
         memory_kv = dec.memory_kv(enc)
         memory_mask = torch.arange(enc.size(1), device=device)[None, :] < enc_lens[:, None]
-        logp, cache = dec.step(torch.full((n_utt, 1), model.sos, device=device), 0, None, memory_kv, memory_mask)
+        cache = dec.new_cache(n_utt)
+        logp = dec.step(torch.full((n_utt, 1), model.sos, device=device), 0, cache, memory_kv, memory_mask)
         score = logp[:, 0].gather(1, tags[:, None])  # [B, 1]: the forced tag's log-prob counts
         yseq = torch.stack([torch.full_like(tags, model.sos), tags], dim=1)[:, None, :]  # [B, 1, 2]
-        logp, cache = dec.step(tags[:, None], 1, cache, memory_kv, memory_mask)
+        logp = dec.step(tags[:, None], 1, cache, memory_kv, memory_mask)
         ctc = None
         if opt.ctc_weight > 0:
             ctc = CTCPrefixScore(model.final_ctc_log_probs(enc, tags), enc_lens, model.blank_id, model.eos)
@@ -142,10 +144,8 @@ class FastBeamSearch:
             n_final = n_final + ends.sum(1)
             slot, token, score = slot.gather(1, keep), token.gather(1, keep), total.gather(1, keep)
             rows = torch.arange(b, device=device)[:, None]
-            if ctc is not None:
-                ctc.advance((rows * k + slot).view(-1), token.view(-1))
             yseq = torch.cat([yseq[rows, slot], token[:, :, None]], dim=2)
-            cache = [(kk[rows, slot], vv[rows, slot]) for kk, vv in cache]
+            parent = rows * k + slot  # [b, beam]: each new hypothesis's cache row
             active = torch.isfinite(score) & (token != model.eos)
             running = active.any(1) & (n_final < beam)
             if not bool(running.any()):
@@ -153,13 +153,14 @@ class FastBeamSearch:
             if not bool(running.all()):
                 idx = running.nonzero().squeeze(1)
                 alive, active, yseq, score, token = alive[idx], active[idx], yseq[idx], score[idx], token[idx]
-                n_final = n_final[idx]
-                cache = [(kk[idx], vv[idx]) for kk, vv in cache]
+                n_final, parent = n_final[idx], parent[idx]
                 memory_kv = [(kk[idx], vv[idx]) for kk, vv in memory_kv]
                 memory_mask = memory_mask[idx]
-                if ctc is not None:
-                    ctc.keep((idx[:, None] * beam + torch.arange(beam, device=device)).view(-1))
-            logp, cache = dec.step(token, i + 2, cache, memory_kv, memory_mask)
+            # The new hypotheses' states, finished utterances dropped, in one copy each.
+            cache.select(parent.view(-1))
+            if ctc is not None:
+                ctc.advance(parent.view(-1), token.view(-1))
+            logp = dec.step(token, i + 2, cache, memory_kv, memory_mask)
 
         return [rank(h, opt) for h in final]
 

@@ -100,7 +100,7 @@ def align_batch(model, inputs: List[torch.Tensor], durations: List[float], tag: 
     device = next(model.parameters()).device
     lengths = torch.tensor([len(x) for x in inputs], device=device)
     batch = torch.nn.utils.rnn.pad_sequence(inputs, batch_first=True).to(device)
-    enc, enc_lens, _ = model.encode(batch, lengths)
+    enc, enc_lens = model.encode_sorted(batch, lengths)
     log_probs = model.final_ctc_log_probs(enc, torch.full((len(inputs),), tag, device=device))
     out = []
     for i, (tokens, ids) in enumerate(hyps):
