@@ -18,6 +18,7 @@ import soundfile as sf
 
 Source = Union[str, os.PathLike, BinaryIO]
 PCM_16 = "WAV PCM_16"  # the encoding of what the formatting stage writes
+PCM16_SCALE = 32768.0  # int16 full scale
 
 
 class AudioProblem(Exception):
@@ -45,6 +46,18 @@ def read_samples(source: Source, start: int = 0, frames: int = -1) -> Tuple[np.n
     """(float32 samples x channels, rate): `frames` samples from sample `start` (-1: to
     the end; a span past the end is cut at it)."""
     return sf.read(source, frames=frames, start=start, dtype="float32", always_2d=True)
+
+
+def to_float(x: np.ndarray) -> np.ndarray:
+    """float32 samples in [-1, 1): int16 scaled by 1 / 32768, as soundfile reads PCM_16."""
+    return x.astype(np.float32) / PCM16_SCALE if x.dtype == np.int16 else x.astype(np.float32, copy=False)
+
+
+def to_pcm16(x: np.ndarray) -> np.ndarray:
+    """int16 samples of float ones (rounded, clipped at full scale); int16 as it is."""
+    if x.dtype == np.int16:
+        return x
+    return np.clip(np.round(x * PCM16_SCALE), -PCM16_SCALE, PCM16_SCALE - 1).astype(np.int16)
 
 
 def mono(x: np.ndarray, channels_first: bool = False) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 import soundfile as sf
 
 from fama_espnet import provenance
-from fama_espnet.audio import PCM_16, AudioProblem, read_kaldi_source, resample
+from fama_espnet.audio import PCM_16, AudioProblem, read_kaldi_source, resample, to_float, to_pcm16
 from fama_espnet.data import speech_format
 from fama_espnet.data.kaldi_dir import speakers_to_utterances, split_row, utterance_tables, write_table
 from fama_espnet.data.problems import CONVERTED, DROPPED, ProblemLog
@@ -212,28 +212,21 @@ def _audio_jobs(keep: List[str], wav_scp: Dict[str, str], segments: Optional[Seg
     return [by_recording[r] for r in sorted(by_recording)]
 
 
-def _to_int16(x: np.ndarray) -> np.ndarray:
-    if x.dtype == np.int16:
-        return x
-    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
-
-
 def convert(x: np.ndarray, rate: int, encoding: str, fs: int) -> Tuple[np.ndarray, List[Tuple[str, str]]]:
     """(mono int16 samples at fs, conversions done) from a samples x channels array."""
     done = []
     channels = x.shape[1]
     if channels > 1:
-        mono = x.astype(np.float32).mean(axis=1)
-        x = mono / 32768.0 if x.dtype == np.int16 else mono
+        x = to_float(x).mean(axis=1)
         done.append(("downmixed", f"{channels} channels"))
     else:
         x = x[:, 0]
     if rate != fs:
-        x = resample(x.astype(np.float32) / 32768.0 if x.dtype == np.int16 else x, rate, fs)
+        x = resample(to_float(x), rate, fs)
         done.append(("resampled", f"{rate} Hz"))
     if encoding != PCM_16:
         done.append(("reencoded", encoding))
-    return _to_int16(x), done
+    return to_pcm16(x), done
 
 
 def process_job(job: AudioJob, fs: int) -> List[Tuple[str, Optional[int], List[Tuple[str, str]]]]:

@@ -17,7 +17,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import soundfile as sf
 
-from fama_espnet.audio import resample
+from fama_espnet.audio import resample, to_float
 from fama_espnet.data.mini_corpus import SAMPLE_RATE, SPEAKERS, Speaker, generate_pairs
 from fama_espnet.data.tts import Espeak
 
@@ -57,7 +57,7 @@ class Recording:
 def _speak(text: str, spk: Speaker) -> Tuple[np.ndarray, List[Tuple[str, float]]]:
     engine = Espeak.get()
     raw, words = engine.synth_words(text, spk.voice, spk.rate, spk.pitch)
-    wav = resample(raw.astype(np.float32) / 32768.0, engine.sample_rate, SAMPLE_RATE)
+    wav = resample(to_float(raw), engine.sample_rate, SAMPLE_RATE)
     loud = np.nonzero(np.abs(wav) > _FLOOR)[0]
     if not len(loud):
         return wav[:0], []

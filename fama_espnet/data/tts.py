@@ -6,7 +6,7 @@ from typing import List, Tuple
 
 import numpy as np
 
-from fama_espnet.audio import resample
+from fama_espnet.audio import resample, to_float
 
 _SYNCHRONOUS = 2  # espeak_AUDIO_OUTPUT: AUDIO_OUTPUT_SYNCHRONOUS
 _CHARS_UTF8 = 1
@@ -93,5 +93,5 @@ class Espeak:
 def speak(text: str, voice: str = "en", rate: int = 160, pitch: int = 50, fs: int = 16000) -> np.ndarray:
     """Float32 waveform in [-1, 1] at `fs` Hz."""
     engine = Espeak.get()
-    wav = engine.synth(text, voice, rate, pitch).astype(np.float32) / 32768.0
+    wav = to_float(engine.synth(text, voice, rate, pitch))
     return resample(wav, engine.sample_rate, fs) if engine.sample_rate != fs else wav
