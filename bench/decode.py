@@ -133,7 +133,7 @@ def main():
     p.add_argument("--ctc_weight", type=float, default=0.2)
     p.add_argument("--per_utt", type=int, default=8, help="utterances decoded one at a time (0: none)")
     p.add_argument("--no_stock", action="store_true",
-                   help="skip stock ESPnet (FAMA-small on 16 inputs takes it over 10 minutes on 2 CPU cores)")
+                   help="skip stock ESPnet (FAMA-small on 16 inputs, CTC 0.2: over 40 minutes on 2 CPU cores)")
     p.add_argument("--batch_seconds", type=float, default=0.0,
                    help="batched modes: padded audio per batch, as the decode CLI (0: all inputs in one batch)")
     a = p.parse_args()
@@ -188,6 +188,7 @@ def main():
             if dev.type == "cuda":
                 r["peak_mem_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
             results[f"{name}_{mode}"] = (r, hyps)
+            print(json.dumps({"system": name, "mode": mode, **r}), flush=True)  # a long run loses nothing
     for mode in modes:
         (f, fh), (q, qh) = results[f"ours_{mode}"], results[f"fairseq_{mode}"]
         line = {"mode": mode, "ours": f, "ours_fairseq_semantics": q,
