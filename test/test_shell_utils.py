@@ -87,6 +87,22 @@ def test_run_words_and_single_job(tmp_path):
     assert "TWO WORDS" in read_log(tmp_path / "one.log")
 
 
+def test_run_shares_the_threads_among_the_jobs_at_once(tmp_path):
+    """Jobs that run together split the caller's OMP_NUM_THREADS (more threads than cores
+    stall torch); a job alone keeps them all; --num_threads sets them."""
+    def threads(*args, env):
+        done = bash(UTILS / "run.sh", *args, "JOB=1:2", "t.JOB.log", "echo threads=$OMP_NUM_THREADS",
+                    cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        return [next(x for x in read_log(tmp_path / f"t.{i}.log") if x.startswith("threads=")) for i in (1, 2)]
+
+    assert threads(env={"OMP_NUM_THREADS": "4"}) == ["threads=2", "threads=2"]
+    assert threads("--max_jobs_run", "1", env={"OMP_NUM_THREADS": "4"}) == ["threads=4", "threads=4"]
+    assert threads(env={"OMP_NUM_THREADS": "1"}) == ["threads=1", "threads=1"]
+    assert threads("--num_threads", "3", env={"OMP_NUM_THREADS": "4"}) == ["threads=3", "threads=3"]
+    assert "threads=3" in read_log(tmp_path / "t.1.log")[-2]  # the accounting line says so too
+
+
 def test_run_failure_names_the_failed_logs(tmp_path):
     done = bash(UTILS / "run.sh", "--max_jobs_run", "1", "JOB=1:4", "log/f.JOB.log",
                 "echo start JOB; [ JOB -ne 2 ] && [ JOB -ne 4 ]", cwd=tmp_path)

@@ -8,27 +8,36 @@
 # with the command and start time and a footer with the duration and exit status.
 # At most --max_jobs_run jobs (default: the number of cores) run at once. Exits 0
 # only if every job succeeds; otherwise names the logs of the failed ones.
-# Resource options of cluster back-ends (--gpu, --mem, --time, --num_threads, ...)
-# are accepted and ignored, so one $cmd string works with either back-end.
+# Each job's OMP_NUM_THREADS is --num_threads, by default the caller's OMP_NUM_THREADS
+# (else the cores) shared among the jobs that run at once: thread pools on more threads
+# than cores spin and stall each other.
+# Other resource options of cluster back-ends (--gpu, --mem, --time, ...) are
+# accepted and ignored, so one $cmd string works with either back-end.
 # COMMAND is run by bash. A single word is a shell command line as it is; of
 # several words, those without whitespace are passed verbatim (so '|' or '>' given
 # as words act as in the shell) and those with whitespace are quoted, as run.pl does.
 set -u
 
-max_jobs_run=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
+# The machine's cores (nproc alone would answer OMP_NUM_THREADS).
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
+max_jobs_run=$cores num_threads=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --max_jobs_run=* | --max-jobs-run=*) max_jobs_run="${1#*=}"; shift ;;
     --max_jobs_run | --max-jobs-run) max_jobs_run="$2"; shift 2 ;;
+    --num_threads=* | --num-threads=*) num_threads="${1#*=}"; shift ;;
+    --num_threads | --num-threads) num_threads="$2"; shift 2 ;;
     --*=*) shift ;;
     --?*) [ $# -ge 2 ] || { echo "$0: option $1 needs a value" >&2; exit 1; }; shift 2 ;;
     *) break ;;
   esac
 done
-if [[ ! "$max_jobs_run" =~ ^[1-9][0-9]*$ ]]; then
-  echo "$0: --max_jobs_run must be a positive integer, not '$max_jobs_run'" >&2
-  exit 1
-fi
+for n in max_jobs_run num_threads; do
+  if [ -n "${!n}" ] && [[ ! "${!n}" =~ ^[1-9][0-9]*$ ]]; then
+    echo "$0: --$n must be a positive integer, not '${!n}'" >&2
+    exit 1
+  fi
+done
 
 jobvar="" first=1 last=1
 if [[ "${1:-}" =~ ^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)(:([0-9]+))?$ ]]; then
@@ -62,6 +71,12 @@ else
   command="${command% }"
 fi
 
+if [ -z "$num_threads" ]; then
+  at_once=$((last - first + 1)); [ "$at_once" -gt "$max_jobs_run" ] && at_once=$max_jobs_run
+  num_threads=$(( ${OMP_NUM_THREADS:-$cores} / at_once )); [ "$num_threads" -ge 1 ] || num_threads=1
+fi
+export OMP_NUM_THREADS=$num_threads
+
 own_group=""
 command -v setsid >/dev/null && own_group=setsid
 
@@ -78,8 +93,8 @@ run_job() {  # LOG COMMAND: the job's exit status
   rc=$?
   # A trap ends the wait at once: wait again for the status of the stopped command.
   [ "$rc" -gt 128 ] && kill -0 $! 2>/dev/null && { wait $!; rc=$?; }
-  printf '# Accounting: time=%d threads=1\n# Ended (code %d) at %s\n' \
-    "$(($(date +%s) - start))" "$rc" "$(date)" >>"$log"
+  printf '# Accounting: time=%d threads=%d\n# Ended (code %d) at %s\n' \
+    "$(($(date +%s) - start))" "$OMP_NUM_THREADS" "$rc" "$(date)" >>"$log"
   return "$rc"
 }
 
