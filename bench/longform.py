@@ -41,14 +41,21 @@ from fama_espnet.longform.vad import SileroVad, make_pieces, speech_regions  # n
 from fama_espnet.metrics import normalize, wer  # noqa: E402
 
 OTHER = {"en": "it", "it": "en"}
-VAD = VadOptions()  # --max_piece_s
+OVERRIDES = {}  # decoding options from the command line (--max_piece_s), over --config's
 
 
-def vad_figures(path, rec):
+def load(model, config, **extra):
+    """The model with --config's decoding options, and the VAD options they imply."""
+    options = {**FamaSpeech2Text.read_decoding_config(config), **OVERRIDES, **extra}
+    s2t = FamaSpeech2Text.from_pretrained(model, **options)
+    return s2t, VadOptions(max_piece_s=s2t.options.max_piece_s)
+
+
+def vad_figures(path, rec, vad):
     audio = LongAudio(path)
     probs = SileroVad().probabilities(audio)
-    regions = speech_regions(probs, audio.duration, VAD)
-    pieces = make_pieces(regions, audio.duration, probs, VAD)
+    regions = speech_regions(probs, audio.duration, vad)
+    pieces = make_pieces(regions, audio.duration, probs, vad)
     starts, ends = [s.start for s in rec.sentences], [s.end for s in rec.sentences]
     errs = [e for a, b in regions for e in (min(abs(a - t) for t in starts), min(abs(b - t) for t in ends))]
     found = sum(any(a - 0.3 <= s.start and s.end <= b + 0.3 for a, b in regions) for s in rec.sentences)
@@ -95,16 +102,15 @@ def word_errors(segments, rec):
 
 
 def measure(model, sentences=40, tmp=None, config=None, st=True):
-    options = FamaSpeech2Text.read_decoding_config(config)
-    s2t = FamaSpeech2Text.from_pretrained(model, **options)
+    s2t, vad = load(model, config)
     tmp = Path(tmp or tempfile.mkdtemp())
     out = {}
     for lang in ("en", "it"):
         path = tmp / f"long_{lang}.wav"
         rec = write_recording(path, lang, sentences, seed=7)
-        r = {"duration_s": round(rec.duration, 1), **vad_figures(path, rec)}
+        r = {"duration_s": round(rec.duration, 1), **vad_figures(path, rec, vad)}
         t = time.time()
-        segments = s2t.transcribe(path, lang, vad=VAD)
+        segments = s2t.transcribe(path, lang, vad=vad)
         r["asr_long_s"] = round(time.time() - t, 1)
         t = time.time()
         short = one_by_one(s2t, path, rec, lang)
@@ -115,7 +121,7 @@ def measure(model, sentences=40, tmp=None, config=None, st=True):
         r["segments"] = len(segments)
         r.update(word_errors(segments, rec))
         if st:
-            st_segments = s2t.transcribe(path, OTHER[lang], src_lang=lang, vad=VAD)
+            st_segments = s2t.transcribe(path, OTHER[lang], src_lang=lang, vad=vad)
             st_short = one_by_one(s2t, path, rec, OTHER[lang])
             r["bleu_long"] = round(sacrebleu.corpus_bleu([join_text(st_segments)], [[rec.translation]]).score, 1)
             r["bleu_short"] = round(sacrebleu.corpus_bleu([st_short], [[rec.translation]]).score, 1)
@@ -126,19 +132,18 @@ def measure(model, sentences=40, tmp=None, config=None, st=True):
 
 def speed(model, minutes, tmp, config=None):
     """RTFx of transcribe vs stock ESPnet's search on the same pieces, one at a time."""
-    options = FamaSpeech2Text.read_decoding_config(config)
-    ours = FamaSpeech2Text.from_pretrained(model, **options)
+    ours, vad = load(model, config)
     # Stock ESPnet has its own beam semantics only (FAMA configs select fairseq's for ours).
-    stock = FamaSpeech2Text.from_pretrained(model, **{**options, "search": "espnet", "beam_semantics": "espnet"})
+    stock, _ = load(model, config, search="espnet", beam_semantics="espnet")
     n = int(minutes * 60 / 3.9)  # ~3.9 s of speech + pause per sentence
     path = Path(tmp) / "speed_en.wav"
     rec = write_recording(path, "en", n, seed=3)
     t = time.time()
-    segments = ours.transcribe(path, "en", vad=VAD)
+    segments = ours.transcribe(path, "en", vad=vad)
     t_ours = time.time() - t
     audio = LongAudio(path)
     probs = SileroVad().probabilities(audio)
-    pieces = make_pieces(speech_regions(probs, audio.duration, VAD), audio.duration, probs, VAD)
+    pieces = make_pieces(speech_regions(probs, audio.duration, vad), audio.duration, probs, vad)
     t = time.time()
     texts = [stock(audio.read(p.start, p.end), "en")[0].text for p in pieces]
     t_stock = time.time() - t
@@ -151,13 +156,12 @@ def speed(model, minutes, tmp, config=None):
 
 
 def hour(model, tmp, config=None, minutes=60):
-    options = FamaSpeech2Text.read_decoding_config(config)
-    s2t = FamaSpeech2Text.from_pretrained(model, **options)
+    s2t, vad = load(model, config)
     path = Path(tmp) / "hour_it.wav"
     rec = write_recording(path, "it", int(minutes * 60 / 3.9), seed=5)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.time()
-    segments = s2t.transcribe(path, "it", vad=VAD, progress=True)
+    segments = s2t.transcribe(path, "it", vad=vad, progress=True)
     wall = time.time() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"duration_s": round(rec.duration, 1), "wall_s": round(wall, 1), "rtfx": round(rec.duration / wall, 2),
@@ -176,12 +180,10 @@ def main():
     p.add_argument("--hour", action="store_true", help="1-hour file: peak memory and time (run alone)")
     p.add_argument("--hour_minutes", type=float, default=60)
     p.add_argument("--tmp", type=Path)
-    p.add_argument("--max_piece_s", type=float, default=VadOptions.max_piece_s,
-                   help="longest piece decoded: FAMA's 30 s; a model trained on shorter speech (mini_fama: "
-                        "<= 8 s) needs its own limit")
+    p.add_argument("--max_piece_s", type=float, help="over --config's (default 30 s, FAMA's training limit)")
     a = p.parse_args()
-    global VAD
-    VAD = VadOptions(max_piece_s=a.max_piece_s)
+    if a.max_piece_s is not None:
+        OVERRIDES["max_piece_s"] = a.max_piece_s
     tmp = a.tmp or Path(tempfile.mkdtemp())
     tmp.mkdir(parents=True, exist_ok=True)
     if a.hour:

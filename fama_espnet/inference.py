@@ -186,15 +186,17 @@ class FamaSpeech2Text:
                    progress: bool = False) -> list:
         """Audio of any length (a file path, read in blocks, or a waveform at `fs` Hz) ->
         [longform.Segment] with start/end seconds and text; [] when there is no speech.
-        Pieces cut at pauses (fama_espnet/longform/vad.py; `vad`: VadOptions) are decoded
-        batched (`batch_seconds` of padded audio). ASR (`src_lang` None or = `tgt_lang`)
-        adds word times from the final CTC head; ST segments carry the speech span."""
+        Pieces cut at pauses (fama_espnet/longform/vad.py; `vad`: VadOptions, by default
+        with the decoding option max_piece_s) are decoded batched (`batch_seconds` of
+        padded audio). ASR (`src_lang` None or = `tgt_lang`) adds word times from the
+        final CTC head; ST segments carry the speech span."""
         from fama_espnet import longform
 
         if tgt_lang not in self.model.lang_ids:
             raise ValueError(f"unknown target language(s) {[tgt_lang]}; the model has {sorted(self.model.lang_ids)}")
         source = longform.LongAudio(audio, fs)
-        pieces = longform.find_pieces(source, vad or longform.VadOptions(), progress)
+        pieces = longform.find_pieces(source, vad or longform.VadOptions(max_piece_s=self.options.max_piece_s),
+                                      progress)
         asr = src_lang in (None, tgt_lang)
         bar = longform.vad.progress_bar(progress and bool(pieces), sum(p.end - p.start for p in pieces), "decode")
         segments = []

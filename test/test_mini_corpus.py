@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -153,17 +154,22 @@ def test_splits_voices_and_utterances():
     assert not held & {u.speaker.id for s in ("train", "dev") for u in plan[s]}
     assert held <= {u.speaker.id for u in plan["test"]}
     ids = [u.id for utts in plan.values() for u in utts]
-    assert len(ids) == len(set(ids)) == 2 * 60
+    joined = [u for u in plan["train"] if u.joined]  # train pairs 19 and 39, with the pair after each
+    assert len(ids) == len(set(ids)) == 2 * 60 + len(joined) and len(joined) == 2 * 2
     for split, utts in plan.items():
-        assert len(utts) == 2 * {"train": 46, "dev": 6, "test": 8}[split]
+        assert len([u for u in utts if not u.joined]) == 2 * {"train": 46, "dev": 6, "test": 8}[split]
         for u in utts:
             assert u.id.startswith(u.speaker.id + "-") and u.speaker.lang == u.lang
             assert u.text and u.text_tgt and {u.lang, u.tgt_lang} == {"en", "it"}
+            assert 0.0 <= u.lead_s <= 0.3 and 0.0 <= u.trail_s <= 0.3
         by_pair = {}
         for u in utts:
-            by_pair.setdefault(u.index, {})[u.lang] = u
+            by_pair.setdefault((u.index, u.joined), {})[u.lang] = u
         for both in by_pair.values():  # each pair in both directions, as each other's translation
             assert (both["en"].text, both["en"].text_tgt) == (both["it"].text_tgt, both["it"].text)
+    alone = {(u.index, u.lang): u.text for u in plan["train"] if not u.joined}
+    for u in joined:  # two sentences: its pair's, then the next pair's
+        assert u.text == f"{alone[u.index, u.lang]} {alone[u.index + 1, u.lang]}"
 
 
 def test_speaker_voices_exist_and_are_distinct():
@@ -186,6 +192,7 @@ def corpus(tmp_path_factory):
 
 def test_synthesis_writes_16k_wavs_and_kaldi_dirs(corpus):
     out, dirs = corpus
+    plans = {u.id: (u.lead_s, u.trail_s) for utts in mc.plan_corpus(4, 0, 1, 1).values() for u in utts}
     assert set(dirs) == {"train", "dev", "test"} and (out / ".done").exists()
     sizes = {"train": 4, "dev": 2, "test": 2}
     for split, d in dirs.items():
@@ -200,6 +207,9 @@ def test_synthesis_writes_16k_wavs_and_kaldi_dirs(corpus):
             assert (fs, info.channels, info.subtype) == (16000, 1, "PCM_16")
             assert len(wav) == int(tables["utt2num_samples"][uid]) > 8000
             assert abs(wav).max() > 1000
+            speech = np.nonzero(wav)[0]  # the planned silence at each end, to the sample
+            lead, trail = plans[uid]
+            assert speech[0] >= int(round(lead * 16000)) and len(wav) - 1 - speech[-1] >= int(round(trail * 16000))
             assert tables["utt2tgtlang"][uid] != tables["utt2lang"][uid]
         speakers = [tables["utt2spk"][uid] for uid in sorted(tables["utt2spk"])]
         assert speakers == sorted(speakers)  # Kaldi: utterance order is speaker order

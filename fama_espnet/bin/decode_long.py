@@ -1,7 +1,7 @@
 """Decode an unsegmented data dir (one long recording per wav.scp row):
 
     python -m fama_espnet.bin.decode_long --model M --data D --task asr|st --output OUT \
-        [--config conf/decode_fama.yaml] [--formats json,srt,vtt] [--max_piece_s 30]
+        [--config conf/decode_fama.yaml] [--formats json,srt,vtt] [--max_piece_s 30 --beam_size 5 ...]
 
 Each recording goes through FamaSpeech2Text.transcribe (pieces cut at pauses, batched
 fast search; ASR with word times). ASR decodes into the recording's language (utt2lang),
@@ -28,7 +28,7 @@ from fama_espnet.data.speech_format import SAMPLE_RATE
 from fama_espnet.decode_dir import made_from
 from fama_espnet.files import building_dir
 from fama_espnet.inference import FamaSpeech2Text
-from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
+from fama_espnet.longform import FORMATS, AudioError, join_text, render
 
 
 def audio_of(entry: str) -> Tuple[Union[str, np.ndarray], int]:
@@ -58,21 +58,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--output", required=True, type=Path)
     p.add_argument("--config", type=Path, help="decoding options yaml (beam_size, ctc_weight, ...)")
     p.add_argument("--formats", default="json,srt", help=f"comma-separated, of {FORMATS}")
-    p.add_argument("--max_piece_s", type=float, default=VadOptions.max_piece_s)
     p.add_argument("--batch_seconds", type=float, default=200.0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "int8"])
     p.add_argument("--quiet", action="store_true")
+    FamaSpeech2Text.add_decoding_arguments(p)  # --max_piece_s, --beam_size, ... over --config's
     a = p.parse_args(argv)
     formats = [f for f in a.formats.split(",") if f]
     bad = sorted(set(formats) - set(FORMATS))
     if bad:
         return fail("decode_long", f"--formats: unknown {bad}; known: {list(FORMATS)}")
     try:
-        options = FamaSpeech2Text.read_decoding_config(a.config)
-    except ValueError as e:
+        options = {**FamaSpeech2Text.read_decoding_config(a.config), **FamaSpeech2Text.decoding_overrides(a)}
+        FamaSpeech2Text.resolved_options(options)  # a bad value stops here, before any work
+    except (ValueError, TypeError) as e:
         return fail("decode_long", e)
-    made = {**made_from(a.model, a.data, a.task, options, a.dtype), "max_piece_s": a.max_piece_s, "formats": formats}
+    made = {**made_from(a.model, a.data, a.task, options, a.dtype), "formats": formats}
     if provenance.is_current(a.output, made):  # a decode made otherwise is replaced, as bin/decode's
         logging.info(f"{a.output} already decoded")
         return 0
@@ -83,7 +84,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if missing:
         return fail("decode_long", f"{a.data}: no language for {len(missing)} recordings, e.g. {missing[:5]}")
     s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, dtype=a.dtype, **options)
-    vad = VadOptions(max_piece_s=a.max_piece_s)
     texts, seg_rows, seg_text = {}, {}, {}
     docs = {f: {} for f in formats}
     for i, rec in enumerate(sorted(wavs)):
@@ -91,7 +91,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             logging.warning(f"[{i + 1}/{len(wavs)}] {rec}")
         try:
             wave, fs = audio_of(wavs[rec])
-            segments = s2t.transcribe(wave, tgt[rec], fs=fs, src_lang=src[rec], vad=vad,
+            segments = s2t.transcribe(wave, tgt[rec], fs=fs, src_lang=src[rec],
                                       batch_seconds=a.batch_seconds, progress=not a.quiet)
         except AudioError as e:
             return fail("decode_long", f"{a.data / 'wav.scp'}: {rec}: {e}")

@@ -6,7 +6,8 @@
 --tgt_lang is the output language: the audio's own language gives a transcript (ASR),
 the other one a translation (ST). Any rate or channel count is read and converted to
 16 kHz mono. Audio of any length: long recordings are cut at pauses found by a voice
-activity detector into pieces of at most 30 s (fama_espnet/longform). Prints
+activity detector into pieces of at most --max_piece_s (30 s, FAMA's training limit;
+fama_espnet/longform). Prints
 `file<TAB>text` per input, or with --output_format json|srt|vtt (and txt: one segment a
 line) writes FILE_STEM.FORMAT under --output_dir (stdout without one). ASR segments
 (--src_lang omitted or equal to --tgt_lang) carry word timestamps; ST ones segment times.
@@ -21,7 +22,7 @@ from typing import Optional, Sequence
 
 from fama_espnet.cli import fail
 from fama_espnet.inference import FamaSpeech2Text
-from fama_espnet.longform import FORMATS, AudioError, VadOptions, join_text, render
+from fama_espnet.longform import FORMATS, AudioError, join_text, render
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -34,21 +35,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--output_format", choices=FORMATS, help="write segments in this format (default: "
                    "print file<TAB>text)")
     p.add_argument("--output_dir", type=Path, help="with --output_format: write FILE_STEM.FORMAT here")
-    p.add_argument("--max_piece_s", type=float, default=VadOptions.max_piece_s,
-                   help="longest piece handed to the model (seconds)")
     p.add_argument("--batch_seconds", type=float, default=200.0, help="padded audio per batched search")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("wavs", nargs="+")
+    FamaSpeech2Text.add_decoding_arguments(p)  # --max_piece_s, --beam_size, ... over --config's
     a = p.parse_args(argv)
     try:
-        options = FamaSpeech2Text.read_decoding_config(a.config)
+        options = {**FamaSpeech2Text.read_decoding_config(a.config), **FamaSpeech2Text.decoding_overrides(a)}
+        s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
     except ValueError as e:
         return fail("infer", e)
-    s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
-    vad = VadOptions(max_piece_s=a.max_piece_s)
     for wav in a.wavs:
         try:
-            segments = s2t.transcribe(wav, a.tgt_lang, src_lang=a.src_lang, vad=vad,
+            segments = s2t.transcribe(wav, a.tgt_lang, src_lang=a.src_lang,
                                       batch_seconds=a.batch_seconds, progress=not a.quiet)
         except AudioError as e:
             return fail("infer", e)

@@ -29,12 +29,18 @@ class DecodingOptions:
     # "fairseq": FBK-fairseq's SequenceGenerator (2 x beam candidates per step, </s> among the
     # first `beam` finalised, `beam` running; FAMA's generate). "espnet": ESPnet's BatchBeamSearch.
     beam_semantics: str = "fairseq"
+    # Long-form (transcribe, infer, decode_long): the longest piece of a recording handed to
+    # the model. FAMA trains on segments of <= 30 s; a model trained on shorter speech needs
+    # its own limit (mini_fama's conf/decode.yaml).
+    max_piece_s: float = 30.0
 
     def __post_init__(self):
         if self.search not in SEARCHES:
             raise ValueError(f"search must be one of {SEARCHES}, got {self.search!r}")
         if self.beam_semantics not in BEAM_SEMANTICS:
             raise ValueError(f"beam_semantics must be one of {BEAM_SEMANTICS}, got {self.beam_semantics!r}")
+        if not self.max_piece_s > 1.0:
+            raise ValueError(f"max_piece_s must exceed 1 s (pieces carry 2 x 0.2 s of pause), got {self.max_piece_s}")
 
 
 def names() -> List[str]:

@@ -31,6 +31,7 @@ from typing import Iterator, List, Optional, Tuple
 import numpy as np
 import torch
 
+from fama_espnet.decoding.options import DecodingOptions
 from fama_espnet.longform.audio import FS, LongAudio
 
 FRAME = 512                 # silero-vad's window at 16 kHz (32 ms)
@@ -43,7 +44,7 @@ class VadOptions:
     neg_offset: float = 0.15    # p < threshold - this (for min_silence_s) closes it
     min_silence_s: float = 0.4   # gaps inside slow speech (stop closures, word gaps) reach 0.3 s
     min_speech_s: float = 0.25
-    max_piece_s: float = 30.0   # FAMA's training limit
+    max_piece_s: float = DecodingOptions.max_piece_s  # the decoding option (FAMA's training limit)
     pad_s: float = 0.2
 
 

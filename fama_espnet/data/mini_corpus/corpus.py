@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the grammar, the lexicon, the voices or the split rules change: the
 # version is part of the parameters, so an old corpus is never reused silently.
-CORPUS_VERSION = 2
+CORPUS_VERSION = 3
 
 
 class CorpusMismatchError(RuntimeError):
@@ -73,7 +73,7 @@ def make_corpus(outdir: Union[str, Path], num_pairs: int = 3000, seed: int = 0, 
         (outdir / "wav" / split).mkdir(parents=True, exist_ok=True)
         for u in utts:
             path = outdir / "wav" / split / f"{u.id}.wav"
-            jobs.append((str(path), u.text, u.speaker.voice, u.speaker.rate, u.speaker.pitch))
+            jobs.append((str(path), u.text, u.speaker.voice, u.speaker.rate, u.speaker.pitch, u.lead_s, u.trail_s))
     frames = synthesize_files(jobs, nj, progress)
 
     for split, utts in plan.items():

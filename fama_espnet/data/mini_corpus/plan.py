@@ -51,6 +51,9 @@ class PlannedUtt:
     speaker: Speaker
     text: str
     text_tgt: str
+    lead_s: float = 0.0  # silence spoken before and after the sentence(s)
+    trail_s: float = 0.0
+    joined: bool = False  # this pair's sentences followed by the next pair's, one utterance
 
     @property
     def lang(self) -> str:
@@ -63,7 +66,15 @@ class PlannedUtt:
     @property
     def id(self) -> str:
         # Speaker first (Kaldi convention: sorting by utterance sorts by speaker).
-        return f"{self.speaker.id}-{self.split}-{self.index:05d}-{self.lang}"
+        return f"{self.speaker.id}-{self.split}-{self.index:05d}{'j' if self.joined else ''}-{self.lang}"
+
+
+# Real segmented speech has silence around it and, in segments of up to 30 s, several
+# sentences with pauses between them; long-form pieces (VAD speech plus 0.2 s of pause
+# each side) look like that. So every utterance gets 0-0.3 s of silence at each end, and
+# one training pair in JOIN_EVERY is also spoken joined with the next pair.
+EDGE_S = (0.0, 0.3)
+JOIN_EVERY = 20
 
 
 def default_heldout_pairs(num_pairs: int) -> int:
@@ -86,14 +97,22 @@ def plan_corpus(num_pairs: int, seed: int = 0, dev_pairs: Optional[int] = None,
     test_pairs = default_heldout_pairs(num_pairs) if test_pairs is None else test_pairs
     splits = split_pairs(generate_pairs(seed, num_pairs), dev_pairs, test_pairs)
     rng = random.Random(f"mini_fama-voices-{seed}")
+    edges = random.Random(f"mini_fama-edges-{seed}")
     plan: Dict[str, List[PlannedUtt]] = {}
     for split in SPLITS:
         utts = []
-        for i, pair in enumerate(splits[split]):
-            for lang, text, tgt in (("en", pair.en, pair.it), ("it", pair.it, pair.en)):
-                seen = [s for s in SPEAKERS if s.lang == lang and not s.held_out]
-                held = [s for s in SPEAKERS if s.lang == lang and s.held_out]
-                spk = held[0] if split == "test" and i % 2 == 0 else rng.choice(seen)
-                utts.append(PlannedUtt(split, i, spk, text, tgt))
+        pairs = splits[split]
+        for i, pair in enumerate(pairs):
+            spoken = [(pair, False)]
+            if split == "train" and i % JOIN_EVERY == JOIN_EVERY - 1 and i + 1 < len(pairs):
+                nxt = pairs[i + 1]
+                spoken.append((Pair(f"{pair.en} {nxt.en}", f"{pair.it} {nxt.it}", pair.shape), True))
+            for p, joined in spoken:
+                for lang, text, tgt in (("en", p.en, p.it), ("it", p.it, p.en)):
+                    seen = [s for s in SPEAKERS if s.lang == lang and not s.held_out]
+                    held = [s for s in SPEAKERS if s.lang == lang and s.held_out]
+                    spk = held[0] if split == "test" and i % 2 == 0 else rng.choice(seen)
+                    lead, trail = (round(edges.uniform(*EDGE_S), 3) for _ in range(2))
+                    utts.append(PlannedUtt(split, i, spk, text, tgt, lead, trail, joined))
         plan[split] = utts
     return plan

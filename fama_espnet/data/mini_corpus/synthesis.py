@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 
-# One utterance: wav path, text, espeak-ng voice, rate, pitch.
-Job = Tuple[str, str, str, int, int]
+# One utterance: wav path, text, espeak-ng voice, rate, pitch, silence before and after (s).
+Job = Tuple[str, str, str, int, int, float, float]
 
 
 def synthesize(text: str, voice: str, rate: int, pitch: int) -> np.ndarray:
@@ -41,13 +41,15 @@ def _synth_job(job: Job) -> Tuple[str, int, bool]:
     # (as the tests do) changes what the jobs speak with.
     from fama_espnet.data import mini_corpus
 
-    path, text, voice, rate, pitch = job
+    path, text, voice, rate, pitch, lead_s, trail_s = job
     frames = valid_wav_frames(Path(path))
     if frames:
         return path, frames, False
     wav = mini_corpus.synthesize(text, voice, rate, pitch)
     if len(wav) == 0:
         raise RuntimeError(f"espeak-ng produced no audio for {text!r} ({voice})")
+    silence = lambda s: np.zeros(int(round(s * SAMPLE_RATE)), wav.dtype)  # noqa: E731
+    wav = np.concatenate([silence(lead_s), wav, silence(trail_s)])
     with replacing(path, keep_suffix=True) as tmp:
         sf.write(str(tmp), wav, SAMPLE_RATE, subtype="PCM_16", format="WAV")
     return path, len(wav), True
