@@ -36,19 +36,19 @@ logging.disable(logging.WARNING)
 
 from fama_espnet.data.long_recordings import write_recording  # noqa: E402
 from fama_espnet.inference import FamaSpeech2Text  # noqa: E402
-from fama_espnet.longform import LongAudio, VadOptions, join_text  # noqa: E402
+from fama_espnet.longform import LongAudio, join_text  # noqa: E402
 from fama_espnet.longform.vad import SileroVad, make_pieces, speech_regions  # noqa: E402
 from fama_espnet.metrics import normalize, wer  # noqa: E402
 
 OTHER = {"en": "it", "it": "en"}
-OVERRIDES = {}  # decoding options from the command line (--max_piece_s), over --config's
+OVERRIDES = {}  # decoding options from the command line, over --config's
 
 
 def load(model, config, **extra):
     """The model with --config's decoding options, and the VAD options they imply."""
     options = {**FamaSpeech2Text.read_decoding_config(config), **OVERRIDES, **extra}
     s2t = FamaSpeech2Text.from_pretrained(model, **options)
-    return s2t, VadOptions(max_piece_s=s2t.options.max_piece_s)
+    return s2t, s2t.vad_options()
 
 
 def vad_figures(path, rec, vad):
@@ -180,10 +180,9 @@ def main():
     p.add_argument("--hour", action="store_true", help="1-hour file: peak memory and time (run alone)")
     p.add_argument("--hour_minutes", type=float, default=60)
     p.add_argument("--tmp", type=Path)
-    p.add_argument("--max_piece_s", type=float, help="over --config's (default 30 s, FAMA's training limit)")
+    FamaSpeech2Text.add_decoding_arguments(p)  # --max_piece_s 10, --beam_size ...: over --config's
     a = p.parse_args()
-    if a.max_piece_s is not None:
-        OVERRIDES["max_piece_s"] = a.max_piece_s
+    OVERRIDES.update(FamaSpeech2Text.decoding_overrides(a))
     tmp = a.tmp or Path(tempfile.mkdtemp())
     tmp.mkdir(parents=True, exist_ok=True)
     if a.hour:

@@ -22,8 +22,10 @@ def decode_files(out: Path) -> List[Path]:
         [d.relative_to(out) / n for d in nbest for n in OUTPUTS if (d / n).is_file()]
 
 
-def made_from(model: str, data: Path, task: str, options: dict, dtype: str, nbest: Optional[int] = None) -> dict:
-    """What a decode of `data` is made from: the one definition of a decode's identity."""
+def made_from(model: str, data: Path, task: str, options: dict, dtype: str, nbest: Optional[int] = None,
+              long_form: bool = False) -> dict:
+    """What a decode of `data` is made from: the one definition of a decode's identity
+    (`long_form`: of bin/decode_long's, which also reads the long-form options)."""
     return {"model": [provenance.file_identity(f) for f in hub.model_files(model).values()],
             "data": provenance.dir_identity(data), "task": task, "dtype": dtype,
-            "decoding": decoding_options.resolved(options), "nbest": nbest}
+            "decoding": decoding_options.resolved(options, long_form), "nbest": nbest}

@@ -240,9 +240,9 @@ def upload(folder: Path, repo_id: str, private: bool = False, message: str = "Up
 
 
 def model_files(model: Union[str, Path]) -> Dict[str, Path]:
-    """{"zip": a packed .zip}, or FamaSpeech2Text's arguments: an exp dir's config.yaml
-    and model (the first of MODEL_FILES there, or the given .pth), or an unpacked zip's
-    config, bpemodel and model file (meta.yaml). `model` is a local path if one exists,
+    """{"zip": a packed .zip}, or FamaSpeech2Text's arguments: an exp dir's config.yaml,
+    bpemodel (recipe_bpemodel) and model (the first of MODEL_FILES there, or the given
+    .pth), or an unpacked zip's config, bpemodel and model file (meta.yaml). `model` is a local path if one exists,
     else a Hub repo id `org/name[@revision]`, read from its snapshot."""
     path = local_path(model)
     from_hub = not Path(model).exists()
@@ -250,7 +250,7 @@ def model_files(model: Union[str, Path]) -> Dict[str, Path]:
         config = path.parent / "config.yaml"
         if not config.is_file():
             raise FileNotFoundError(f"{path}: no config.yaml beside it")
-        return {"s2t_train_config": config, "s2t_model_file": path}
+        return {"s2t_train_config": config, **recipe_bpemodel(config), "s2t_model_file": path}
     if path.is_dir() and (path / "meta.yaml").is_file():
         return packed_files(path)
     if path.is_dir():
@@ -266,5 +266,22 @@ def model_files(model: Union[str, Path]) -> Dict[str, Path]:
             bpemodel = inside(path, yaml.safe_load(out["s2t_train_config"].read_text()).get("bpemodel", ""))
             out = {"s2t_train_config": out["s2t_train_config"],
                    "bpemodel": bpemodel or path / "bpe.model", "s2t_model_file": files[0]}
+        else:
+            out = {"s2t_train_config": out["s2t_train_config"], **recipe_bpemodel(out["s2t_train_config"]),
+                   "s2t_model_file": files[0]}
         return out
     return {"zip": path}
+
+
+def recipe_bpemodel(config: Path) -> Dict[str, Path]:
+    """{"bpemodel": path} of a local exp dir's config. ESPnet writes it relative to the
+    recipe dir the model was trained in: the file under the nearest parent of the config
+    that holds it, whatever the working directory (so a decode's identity does not
+    depend on it); an absolute path as it is; {} when neither exists (the loader says so)."""
+    name = yaml.safe_load(config.read_text(encoding="utf-8")).get("bpemodel")
+    if not name:
+        return {}
+    if Path(name).is_absolute():
+        return {"bpemodel": Path(name)} if Path(name).is_file() else {}
+    found = next((d / name for d in config.resolve().parents if (d / name).is_file()), None)
+    return {"bpemodel": found} if found else {}

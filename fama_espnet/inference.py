@@ -116,6 +116,7 @@ class FamaSpeech2Text:
     read_decoding_config = staticmethod(decoding_options.read)
     add_decoding_arguments = staticmethod(decoding_options.add_arguments)
     decoding_overrides = staticmethod(decoding_options.overrides)
+    decoding_options_from_args = staticmethod(decoding_options.from_args)
 
     @staticmethod
     def decoding_option_names() -> List[str]:
@@ -179,6 +180,12 @@ class FamaSpeech2Text:
         return Result(self.tokenizer.tokens2text(tokens), tokens, ids,
                       ranking_score(hyp, self.options.normalize_length))
 
+    def vad_options(self):
+        """transcribe's default VadOptions: the decoding option max_piece_s."""
+        from fama_espnet import longform
+
+        return longform.VadOptions(max_piece_s=self.options.max_piece_s)
+
     @torch.no_grad()
     def transcribe(self, audio: Union[str, Path, np.ndarray, torch.Tensor], tgt_lang: str,
                    fs: int = speech_format.SAMPLE_RATE,
@@ -195,8 +202,7 @@ class FamaSpeech2Text:
         if tgt_lang not in self.model.lang_ids:
             raise ValueError(f"unknown target language(s) {[tgt_lang]}; the model has {sorted(self.model.lang_ids)}")
         source = longform.LongAudio(audio, fs)
-        pieces = longform.find_pieces(source, vad or longform.VadOptions(max_piece_s=self.options.max_piece_s),
-                                      progress)
+        pieces = longform.find_pieces(source, vad or self.vad_options(), progress)
         asr = src_lang in (None, tgt_lang)
         bar = longform.vad.progress_bar(progress and bool(pieces), sum(p.end - p.start for p in pieces), "decode")
         segments = []

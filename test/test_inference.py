@@ -127,3 +127,24 @@ def test_int8_quantises_every_linear_layer_and_decodes(corpus, tiny_exp):
     assert all(len(n) == 1 and "<lang:" not in n[0].text for n in nbests)
     with pytest.raises(ValueError, match="int8 .* runs on the CPU"):
         FamaSpeech2Text.from_pretrained(tiny_exp, dtype="int8", device="cuda")
+
+
+def test_exp_dir_loads_from_outside_its_recipe_dir(corpus, tiny_exp, tmp_path, monkeypatch):
+    """ESPnet writes config paths relative to the recipe dir; `infer --model
+    egs2/x/s2t1/exp/m` from the repository root still finds the sentencepiece model."""
+    import shutil
+
+    import yaml
+
+    config = yaml.safe_load((tiny_exp / "config.yaml").read_text())
+    recipe = tmp_path / "recipe"
+    (recipe / "exp" / "m").mkdir(parents=True)
+    (recipe / "data").mkdir()
+    shutil.copy(config["bpemodel"], recipe / "data" / "bpe.model")
+    shutil.copy(tiny_exp / "model.pth", recipe / "exp" / "m" / "model.pth")
+    (recipe / "exp" / "m" / "config.yaml").write_text(yaml.safe_dump({**config, "bpemodel": "data/bpe.model"}))
+    monkeypatch.chdir(tmp_path)
+    _, wavs = speech(corpus, 1)
+    expected = FamaSpeech2Text.from_pretrained(tiny_exp, max_len=8)(wavs[0], "en")[0].token_ids
+    for model in (recipe / "exp" / "m", recipe / "exp" / "m" / "model.pth"):
+        assert FamaSpeech2Text.from_pretrained(model, max_len=8)(wavs[0], "en")[0].token_ids == expected

@@ -262,11 +262,15 @@ def test_recognition_bars_on_the_mini_model(tmp_path):
     import sys
     from pathlib import Path
 
+    from fama_espnet.inference import FamaSpeech2Text
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from longform import measure
 
-    r = measure(os.environ["FAMA_MINI_MODEL"], sentences=15, tmp=tmp_path)
+    config = Path(__file__).resolve().parents[1] / "egs2" / "mini_fama" / "s2t1" / "conf" / "decode.yaml"
+    r = measure(os.environ["FAMA_MINI_MODEL"], sentences=15, tmp=tmp_path, config=config)
+    limit = FamaSpeech2Text.resolved_options(FamaSpeech2Text.read_decoding_config(config))["max_piece_s"]
     for lang in ("en", "it"):
-        assert r[lang]["boundary_max_s"] < 0.3 and r[lang]["piece_max_s"] <= 30.0
+        assert r[lang]["boundary_max_s"] < 0.3 and r[lang]["piece_max_s"] <= limit
         assert r[lang]["wer_long"] <= 1.2 * r[lang]["wer_short"] + 1.0
         assert r[lang]["word_start_within_0.2s"] >= 0.9

@@ -95,7 +95,7 @@ def get_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     a = get_parser().parse_args(argv)
     try:
-        options = {**decoding_options.read(a.config), **decoding_options.overrides(a)}
+        options = decoding_options.from_args(a)
         if a.nbest is not None and a.nbest < 1:
             raise ValueError(f"--nbest must be at least 1, got {a.nbest}")
         if a.nbest:

@@ -11,7 +11,8 @@ ST into utt2tgtlang. Writes, atomically:
   OUT/segments        Kaldi segments of the output: `rec-NNNN rec start end`
   OUT/segments_text   `rec-NNNN text`
   OUT/<fmt>/<rec>.<fmt> for each of --formats
-and OUT/.done; a finished OUT is skipped.
+and OUT/.done; a finished OUT made from the same model, data and options is kept, one made
+otherwise is replaced.
 """
 import argparse
 import logging
@@ -69,11 +70,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if bad:
         return fail("decode_long", f"--formats: unknown {bad}; known: {list(FORMATS)}")
     try:
-        options = {**FamaSpeech2Text.read_decoding_config(a.config), **FamaSpeech2Text.decoding_overrides(a)}
-        FamaSpeech2Text.resolved_options(options)  # a bad value stops here, before any work
-    except (ValueError, TypeError) as e:
+        options = FamaSpeech2Text.decoding_options_from_args(a)
+    except ValueError as e:
         return fail("decode_long", e)
-    made = {**made_from(a.model, a.data, a.task, options, a.dtype), "formats": formats}
+    made = {**made_from(a.model, a.data, a.task, options, a.dtype, long_form=True), "formats": formats}
     if provenance.is_current(a.output, made):  # a decode made otherwise is replaced, as bin/decode's
         logging.info(f"{a.output} already decoded")
         return 0

@@ -41,10 +41,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     FamaSpeech2Text.add_decoding_arguments(p)  # --max_piece_s, --beam_size, ... over --config's
     a = p.parse_args(argv)
     try:
-        options = {**FamaSpeech2Text.read_decoding_config(a.config), **FamaSpeech2Text.decoding_overrides(a)}
-        s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
+        options = FamaSpeech2Text.decoding_options_from_args(a)
     except ValueError as e:
         return fail("infer", e)
+    s2t = FamaSpeech2Text.from_pretrained(a.model, device=a.device, **options)
     for wav in a.wavs:
         try:
             segments = s2t.transcribe(wav, a.tgt_lang, src_lang=a.src_lang,

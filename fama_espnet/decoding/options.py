@@ -59,9 +59,18 @@ def read(path: Optional[Union[str, Path]]) -> dict:
     return options
 
 
-def resolved(options: dict) -> dict:
-    """Every decoding option, defaults filled in: what a decode was made with."""
-    return asdict(replace(DecodingOptions(), **options))
+# Options only long-form decoding reads: not part of a segmented decode's identity.
+LONG_FORM = ("max_piece_s",)
+
+
+def resolved(options: dict, long_form: bool = True) -> dict:
+    """Every decoding option, defaults filled in: what a decode was made with (without
+    the LONG_FORM ones for a decode of segmented data). A bad value is a ValueError."""
+    try:
+        out = asdict(replace(DecodingOptions(), **options))
+    except TypeError as e:  # an unknown option, or a value of the wrong type
+        raise ValueError(f"decoding options {options}: {e}") from e
+    return out if long_form else {k: v for k, v in out.items() if k not in LONG_FORM}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,3 +92,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def overrides(args: argparse.Namespace) -> dict:
     """The decoding options given on the command line (add_arguments)."""
     return {n: getattr(args, n) for n in getattr(args, "decoding_option_names", []) if hasattr(args, n)}
+
+
+def from_args(args: argparse.Namespace) -> dict:
+    """--config's options with the command line's over them, checked (ValueError)."""
+    options = {**read(args.config), **overrides(args)}
+    resolved(options)
+    return options

@@ -1,7 +1,7 @@
 """Long-form decoding: recordings of any length -> timed segments (and subtitles).
 
     audio.py      LongAudio: a file or waveform as 16 kHz mono, read in blocks and spans
-    vad.py        silero-vad speech regions -> pieces of at most 30 s, cut at pauses
+    vad.py        silero-vad speech regions -> pieces of at most max_piece_s (30 s), cut at pauses
     align.py      word timestamps: CTC forced alignment on the model's final CTC head
     segment.py    Segment (start, end, text, words)
     subtitles.py  txt / json / srt / vtt writers, subtitle cue rules

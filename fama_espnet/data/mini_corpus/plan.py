@@ -92,7 +92,8 @@ def split_pairs(pairs: Sequence[Pair], dev_pairs: int, test_pairs: int) -> Dict[
 
 def plan_corpus(num_pairs: int, seed: int = 0, dev_pairs: Optional[int] = None,
                 test_pairs: Optional[int] = None) -> Dict[str, List[PlannedUtt]]:
-    """Every utterance of every split: each pair spoken once in English, once in Italian."""
+    """Every utterance of every split: each pair spoken once in English, once in Italian
+    (and the joined ones, train only: see EDGE_S / JOIN_EVERY above)."""
     dev_pairs = default_heldout_pairs(num_pairs) if dev_pairs is None else dev_pairs
     test_pairs = default_heldout_pairs(num_pairs) if test_pairs is None else test_pairs
     splits = split_pairs(generate_pairs(seed, num_pairs), dev_pairs, test_pairs)
