@@ -4,12 +4,14 @@ Sentences of the mini_fama grammar (its held-out test pairs, `generate_pairs(see
 ...)[:test_pairs]`) are spoken by espeak-ng back to back with pauses of known length.
 Each sentence's audio is trimmed to its first and last sample above -60 dBFS, so the
 true speech spans are exact; espeak-ng's own word events give the reference word start
-times. The voices are the mini corpus's, taken in turn (held-out voice first).
+times. The voices are the mini corpus's, taken in turn (held-out voice first), over its
+noise floor (synthesis.noise_floor), pauses included.
 
 `write_recording` streams the audio to a wav file sentence by sentence (any length
 with bounded memory); `make_recording` returns it in memory.
 """
 import random
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -19,6 +21,7 @@ import soundfile as sf
 
 from fama_espnet.audio import resample, to_float
 from fama_espnet.data.mini_corpus import SAMPLE_RATE, SPEAKERS, Speaker, generate_pairs
+from fama_espnet.data.mini_corpus.synthesis import noise_floor
 from fama_espnet.data.tts import Espeak
 
 _FLOOR = 10 ** (-60 / 20)
@@ -78,8 +81,9 @@ def recording_chunks(lang: str, sentences: int, pause_s: Sequence[float] = (0.6,
                      seed: int = 0, test_pairs: int = 100) -> Iterator[Tuple[np.ndarray, Optional[Sentence]]]:
     """(samples, Sentence or None for silence) in order; pauses uniform in `pause_s`."""
     rng = random.Random(f"long-{lang}-{seed}")
+    noise = np.random.default_rng(zlib.crc32(f"long-{lang}-{seed}".encode()))
     t = 0.0
-    silence = lambda s: np.zeros(int(round(s * SAMPLE_RATE)), np.float32)  # noqa: E731
+    silence = lambda s: noise_floor(np.zeros(int(round(s * SAMPLE_RATE)), np.float32), noise)  # noqa: E731
     lead = silence(lead_s)
     yield lead, None
     t += len(lead) / SAMPLE_RATE
@@ -87,7 +91,7 @@ def recording_chunks(lang: str, sentences: int, pause_s: Sequence[float] = (0.6,
         wav, words = _speak(text, spk)
         sent = Sentence(round(t, 4), round(t + len(wav) / SAMPLE_RATE, 4), text, tgt, spk.id,
                         [(w, round(t + s, 4)) for w, s in words])
-        yield wav, sent
+        yield noise_floor(wav, noise), sent
         t += len(wav) / SAMPLE_RATE
         gap = silence(rng.uniform(*pause_s) if i + 1 < sentences else lead_s)
         yield gap, None

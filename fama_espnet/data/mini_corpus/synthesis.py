@@ -2,6 +2,7 @@
 16 kHz mono 16-bit wav; a valid wav already on disk is kept, so an interrupted run resumes.
 """
 import logging
+import zlib
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -15,6 +16,10 @@ from fama_espnet.parallel import run_jobs
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
+# White noise under every utterance, as a microphone's floor: no frame is digital silence,
+# whose log-mel (the log of zero energy, -16) lies 25 below any speech frame (~11-21) and
+# swamps per-utterance normalisation; at -70 dBFS rms the floor's log-mel is ~9.
+NOISE_DBFS = -70.0
 
 # One utterance: wav path, text, espeak-ng voice, rate, pitch, silence before and after (s).
 Job = Tuple[str, str, str, int, int, float, float]
@@ -23,6 +28,11 @@ Job = Tuple[str, str, str, int, int, float, float]
 def synthesize(text: str, voice: str, rate: int, pitch: int) -> np.ndarray:
     """Float32 samples at 16 kHz (tts.speak: ~4 ms per sentence, 400x real time, one core)."""
     return speak(text, voice=voice, rate=rate, pitch=pitch, fs=SAMPLE_RATE)
+
+
+def noise_floor(wav: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """`wav` (float, [-1, 1]) with the corpus's noise floor added."""
+    return np.clip(wav + rng.normal(0.0, 10 ** (NOISE_DBFS / 20), len(wav)), -1.0, 1.0).astype(np.float32)
 
 
 def valid_wav_frames(path: Path) -> int:
@@ -49,7 +59,8 @@ def _synth_job(job: Job) -> Tuple[str, int, bool]:
     if len(wav) == 0:
         raise RuntimeError(f"espeak-ng produced no audio for {text!r} ({voice})")
     silence = lambda s: np.zeros(int(round(s * SAMPLE_RATE)), wav.dtype)  # noqa: E731
-    wav = np.concatenate([silence(lead_s), wav, silence(trail_s)])
+    rng = np.random.default_rng(zlib.crc32(Path(path).name.encode()))
+    wav = noise_floor(np.concatenate([silence(lead_s), wav, silence(trail_s)]), rng)
     with replacing(path, keep_suffix=True) as tmp:
         sf.write(str(tmp), wav, SAMPLE_RATE, subtype="PCM_16", format="WAV")
     return path, len(wav), True
