@@ -16,7 +16,7 @@ import torch
 
 from fama_espnet.data.long_recordings import make_recording
 from fama_espnet.longform import AudioError, LongAudio, Segment, VadOptions, Word, render
-from fama_espnet.longform.align import group_words, token_frames, word_times
+from fama_espnet.longform.align import group_words, token_frames, within_speech, word_times
 from fama_espnet.longform.subtitles import CueRules, cues
 from fama_espnet.longform.vad import SileroVad, make_pieces, speech_regions
 
@@ -115,6 +115,15 @@ def test_forced_alignment_recovers_a_known_path():
     # the last (blank) frame: shorter than a pause
     assert [(w.word, w.start, w.end) for w in words] == [("ab", 10.08, 10.24), ("c", 10.24, 10.28),
                                                           ("d", 10.6, 10.72)]
+
+
+def test_no_word_starts_in_a_pause_the_vad_found():
+    regions = [(1.0, 3.0), (4.0, 6.0)]
+    words = [Word("a", 0.8, 1.4), Word("b", 1.5, 2.9), Word("c", 3.2, 4.5), Word("d", 3.1, 3.6)]
+    # a (padding before speech) and c (in the pause) move to the next region's start;
+    # d, which would end before that region, keeps its times
+    assert within_speech(words, regions) == [Word("a", 1.0, 1.4), Word("b", 1.5, 2.9), Word("c", 4.0, 4.5),
+                                             Word("d", 3.1, 3.6)]
 
 
 def test_subtitle_cues_respect_lines_and_durations():

@@ -11,7 +11,7 @@ times -> segments. `segment_of` is the one place a decoded piece becomes a Segme
 """
 from typing import List, Optional
 
-from fama_espnet.longform.align import Word, align_batch
+from fama_espnet.longform.align import Word, align_batch, within_speech
 from fama_espnet.longform.audio import AudioError, LongAudio
 from fama_espnet.longform.segment import Segment
 from fama_espnet.longform.subtitles import FORMATS, join_text, render
@@ -26,5 +26,6 @@ def segment_of(piece: Piece, text: str, words: Optional[List[Word]]) -> Optional
     if not text:
         return None
     if words:
+        words = within_speech(words, piece.speech)
         return Segment(words[0].start, words[-1].end, text, words)
     return Segment(round(piece.speech_start, 3), round(piece.speech_end, 3), text, None if words is None else [])
