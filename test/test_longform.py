@@ -41,6 +41,8 @@ def test_vad_boundaries_are_true_pauses(recordings, vad_probs, lang):
     for a, b in regions:  # every boundary the VAD finds is within 0.3 s of a true one
         assert min(abs(a - t) for t in starts) < 0.3 and min(abs(b - t) for t in ends) < 0.3, (a, b)
     assert len(regions) == len(rec.sentences)  # and no sentence is missed or split
+    a, b = rec.pauses()[0]  # pauses are the corpus's noise floor (-70 dBFS rms), not digital silence
+    assert 2e-4 < np.sqrt(np.mean(rec.wave[int(a * 16000) + 10: int(b * 16000) - 10] ** 2)) < 5e-4
 
 
 @pytest.mark.parametrize("max_piece_s", [30.0, 10.0])

@@ -211,7 +211,7 @@ def test_synthesis_writes_16k_wavs_and_kaldi_dirs(corpus):
             speech = np.nonzero(np.abs(wav) > 200)[0]
             lead, trail = plans[uid]
             assert speech[0] >= int(round(lead * 16000)) and len(wav) - 1 - speech[-1] >= int(round(trail * 16000))
-            assert 3 < np.sqrt(np.mean(wav[: speech[0]].astype(float) ** 2 + 0.0)) < 30 or speech[0] < 160
+            assert 3 < np.sqrt(np.mean(wav[: speech[0]].astype(float) ** 2)) < 30 or speech[0] < 160
             assert tables["utt2tgtlang"][uid] != tables["utt2lang"][uid]
         speakers = [tables["utt2spk"][uid] for uid in sorted(tables["utt2spk"])]
         assert speakers == sorted(speakers)  # Kaldi: utterance order is speaker order

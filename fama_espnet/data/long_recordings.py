@@ -53,7 +53,7 @@ class Recording:
         return " ".join(s.translation for s in self.sentences)
 
     def pauses(self) -> List[Tuple[float, float]]:
-        """The silent spans between consecutive sentences."""
+        """The spans between consecutive sentences (the noise floor only)."""
         return [(a.end, b.start) for a, b in zip(self.sentences, self.sentences[1:])]
 
 

@@ -11,9 +11,10 @@ next word's start unless those blanks last `pause_s` or more (a pause stays a pa
 Encoder frame k spans [k, k+1) x `stride` seconds, `stride` = piece duration / its
 encoder frames (the frontend's 10 ms shift x the encoder's subsampling, 40 ms for FAMA).
 A hypothesis the alignment cannot place (more tokens than frames allow) gets its words
-spread over the piece's speech in proportion to their characters. Last, no word starts
-in a pause the VAD found (`within_speech`): Viterbi puts a piece's first token on the
-padding before its speech (first words were 0.19 s early, median, on mini_fama).
+spread over the piece's speech in proportion to their characters. Last, a word that
+reaches into speech does not start in the pause before it that the VAD found
+(`within_speech`): Viterbi puts a piece's first token on the padding before its speech
+(first words were 0.19 s early, median, on mini_fama).
 """
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
@@ -61,9 +62,9 @@ def within_speech(words: List[Word], regions: Sequence[Tuple[float, float]]) -> 
     out = []
     for w in words:
         if not any(a <= w.start < b for a, b in regions):
-            nxt = next((a for a, _ in regions if a > w.start), None)
+            nxt = next((round(a, 3) for a, _ in regions if a > w.start), None)
             if nxt is not None and nxt < w.end:
-                w = Word(w.word, round(nxt, 3), w.end)
+                w = Word(w.word, nxt, w.end)
         out.append(w)
     return out
 

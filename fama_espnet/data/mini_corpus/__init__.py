@@ -21,7 +21,8 @@ and the other way round) by voices drawn per utterance. Splits: test pairs come 
 in generation order and never occur in train or dev; per language one voice is held
 out: it never speaks train or dev, and speaks every even-numbered test pair (the odd
 ones are spoken by the training voices, so test measures both seen and unseen voices).
-Like real segmented speech, every utterance has 0-0.3 s of silence at each end, and one
+Like real segmented speech, every utterance lies over a noise floor (-70 dBFS, no frame
+is digital silence: synthesis.NOISE_DBFS) with 0-0.3 s of it at each end, and one
 training pair in 20 is also spoken joined with the next one (two sentences and espeak-ng's
 pause between them, ids `...-NNNNNj-xx`): a model that has seen both decodes long-form
 pieces, which carry pauses (plan.EDGE_S, plan.JOIN_EVERY).

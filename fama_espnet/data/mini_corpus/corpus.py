@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the grammar, the lexicon, the voices or the split rules change: the
 # version is part of the parameters, so an old corpus is never reused silently.
-CORPUS_VERSION = 3
+CORPUS_VERSION = 4
 
 
 class CorpusMismatchError(RuntimeError):

@@ -71,7 +71,8 @@ class PlannedUtt:
 
 # Real segmented speech has silence around it and, in segments of up to 30 s, several
 # sentences with pauses between them; long-form pieces (VAD speech plus 0.2 s of pause
-# each side) look like that. So every utterance gets 0-0.3 s of silence at each end, and
+# each side) look like that. So every utterance gets 0-0.3 s of pause (the noise floor,
+# synthesis.NOISE_DBFS) at each end, and
 # one training pair in JOIN_EVERY is also spoken joined with the next pair.
 EDGE_S = (0.0, 0.3)
 JOIN_EVERY = 20
