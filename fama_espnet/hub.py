@@ -261,15 +261,13 @@ def model_files(model: Union[str, Path]) -> Dict[str, Path]:
         if not (path / "config.yaml").exists() or not files:
             raise FileNotFoundError(f"{path}: needs config.yaml and one of {MODEL_FILES}, a packed model "
                                     "(meta.yaml) or one .zip")
-        out = {"s2t_train_config": path / "config.yaml", "s2t_model_file": files[0]}
+        config = path / "config.yaml"
         if from_hub:  # the config's bpemodel is a path on the machine it was trained on
-            bpemodel = inside(path, yaml.safe_load(out["s2t_train_config"].read_text()).get("bpemodel", ""))
-            out = {"s2t_train_config": out["s2t_train_config"],
-                   "bpemodel": bpemodel or path / "bpe.model", "s2t_model_file": files[0]}
+            bpemodel = {"bpemodel": inside(path, yaml.safe_load(config.read_text()).get("bpemodel", ""))
+                        or path / "bpe.model"}
         else:
-            out = {"s2t_train_config": out["s2t_train_config"], **recipe_bpemodel(out["s2t_train_config"]),
-                   "s2t_model_file": files[0]}
-        return out
+            bpemodel = recipe_bpemodel(config)
+        return {"s2t_train_config": config, **bpemodel, "s2t_model_file": files[0]}
     return {"zip": path}
 
 

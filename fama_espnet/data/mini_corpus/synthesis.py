@@ -58,9 +58,8 @@ def _synth_job(job: Job) -> Tuple[str, int, bool]:
     wav = mini_corpus.synthesize(text, voice, rate, pitch)
     if len(wav) == 0:
         raise RuntimeError(f"espeak-ng produced no audio for {text!r} ({voice})")
-    silence = lambda s: np.zeros(int(round(s * SAMPLE_RATE)), wav.dtype)  # noqa: E731
-    rng = np.random.default_rng(zlib.crc32(Path(path).name.encode()))
-    wav = noise_floor(np.concatenate([silence(lead_s), wav, silence(trail_s)]), rng)
+    wav = np.pad(wav, (int(round(lead_s * SAMPLE_RATE)), int(round(trail_s * SAMPLE_RATE))))
+    wav = noise_floor(wav, np.random.default_rng(zlib.crc32(Path(path).name.encode())))
     with replacing(path, keep_suffix=True) as tmp:
         sf.write(str(tmp), wav, SAMPLE_RATE, subtype="PCM_16", format="WAV")
     return path, len(wav), True
