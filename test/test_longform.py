@@ -74,6 +74,10 @@ def test_piece_rules_on_given_regions():
     pieces = make_pieces([(0.0, 25.0)], 25.0, probs, o)
     assert [round(p.speech[0][1], 2) for p in pieces[:1]] == [round(int(8.0 / 0.032) * 0.032, 2)]
     assert max(p.end - p.start for p in pieces) <= 10.0
+    # a region that fits max_piece_s stays whole, its padding shrunk to fit (not cut in speech)
+    pieces = make_pieces([(1.0, 3.0), (4.0, 13.9), (15.0, 16.0)], 20.0, None, o)
+    assert [p.speech for p in pieces] == [[(1.0, 3.0)], [(4.0, 13.9)], [(15.0, 16.0)]]
+    assert (pieces[1].start, pieces[1].end) == pytest.approx((3.95, 13.95))
 
 
 def test_audio_read_in_blocks_matches_the_whole_file(recordings, tmp_path):

@@ -19,8 +19,10 @@ The rules, in order:
    - a region longer than `max_piece_s` (speech with no pause at all) is first cut at its
      least speech-like frame in the second half of each window.
 4. A piece extends into the pauses around it by `pad_s`, by at most half of each pause,
-   so neighbouring pieces never overlap (rule 3 groups speech within max_piece_s - 2 pad_s,
-   so a padded piece still fits).
+   so neighbouring pieces never overlap, and by no more than keeps it within
+   `max_piece_s` (rule 3 groups several regions within max_piece_s - 2 pad_s; a region
+   alone may fill the whole piece: a sentence near the limit is shortened in its padding,
+   not cut, which on mini_fama's 5 s pieces turned one word into two wrong ones).
 """
 import contextlib
 from dataclasses import dataclass, field
@@ -165,7 +167,7 @@ def make_pieces(regions: List[Tuple[float, float]], duration: float, probs: Opti
     if probs is None:
         probs = np.ones(int(np.ceil(duration / FRAME_S)), dtype=np.float32)
     limit = o.max_piece_s - 2 * o.pad_s  # room for the padding
-    regions = [r for region in regions for r in _split_long(region, probs, limit)]
+    regions = [r for region in regions for r in _split_long(region, probs, o.max_piece_s)]
     groups, first = [], 0
     while first < len(regions):
         last = first
@@ -182,8 +184,9 @@ def make_pieces(regions: List[Tuple[float, float]], duration: float, probs: Opti
     for k, g in enumerate(groups):
         before = g[0][0] - groups[k - 1][-1][1] if k else g[0][0] * 2
         after = groups[k + 1][0][0] - g[-1][1] if k + 1 < len(groups) else (duration - g[-1][1]) * 2
-        start = max(0.0, g[0][0] - min(o.pad_s, before / 2))
-        end = min(duration, g[-1][1] + min(o.pad_s, after / 2))
+        room = (o.max_piece_s - (g[-1][1] - g[0][0])) / 2
+        start = max(0.0, g[0][0] - min(o.pad_s, before / 2, room))
+        end = min(duration, g[-1][1] + min(o.pad_s, after / 2, room))
         pieces.append(Piece(start, end, list(g)))
     return pieces
 
