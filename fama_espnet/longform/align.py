@@ -14,7 +14,8 @@ A hypothesis the alignment cannot place (more tokens than frames allow) gets its
 spread over the piece's speech in proportion to their characters. Last, a word that
 reaches into speech does not start in the pause before it that the VAD found
 (`within_speech`): Viterbi puts a piece's first token on the padding before its speech
-(first words were 0.19 s early, median, on mini_fama).
+(first words were 0.19 s early, median, on mini_fama); and within speech, long blank
+stretches before a word are split between it and what comes before (late emissions).
 """
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
@@ -57,14 +58,26 @@ def spread(words: Sequence[str], start: float, end: float) -> List[Word]:
 
 
 def within_speech(words: List[Word], regions: Sequence[Tuple[float, float]]) -> List[Word]:
-    """Words whose start lies before the first speech region, or between two, start at
-    the next region's start (when that comes before the word's end)."""
-    out = []
+    """Word starts placed by the speech the VAD found. A word that starts before the first
+    speech region, or between two, starts at the next region's start (when that comes
+    before the word's end). Inside a region, blanks that `word_times` left between two
+    words (a stretch of pause_s or more that is speech to the VAD) are split at their
+    middle, and a region's first word starts halfway between the region's start and its
+    first emission: CTC emits a token at or after its onset, often well after (the last
+    word of a mini_fama sentence 0.6-1 s after it began), but not always, so half the gap."""
+    out: List[Word] = []
     for w in words:
-        if not any(a <= w.start < b for a, b in regions):
+        region = next(((a, b) for a, b in regions if a <= w.start < b), None)
+        if region is None:
             nxt = next((round(a, 3) for a, _ in regions if a > w.start), None)
             if nxt is not None and nxt < w.end:
                 w = Word(w.word, nxt, w.end)
+        elif out and region[0] <= out[-1].end < w.start:
+            mid = round((out[-1].end + w.start) / 2, 3)
+            out[-1] = Word(out[-1].word, out[-1].start, mid)
+            w = Word(w.word, mid, w.end)
+        elif not out or out[-1].end < region[0]:
+            w = Word(w.word, round((region[0] + w.start) / 2, 3), w.end)
         out.append(w)
     return out
 
