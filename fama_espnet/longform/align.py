@@ -67,17 +67,17 @@ def within_speech(words: List[Word], regions: Sequence[Tuple[float, float]]) -> 
     word of a mini_fama sentence 0.6-1 s after it began), but not always, so half the gap."""
     out: List[Word] = []
     for w in words:
-        region = next(((a, b) for a, b in regions if a <= w.start < b), None)
-        if region is None:
+        speech_start = next((a for a, b in regions if a <= w.start < b), None)  # of w's region
+        if speech_start is None:
             nxt = next((round(a, 3) for a, _ in regions if a > w.start), None)
             if nxt is not None and nxt < w.end:
                 w = Word(w.word, nxt, w.end)
-        elif out and region[0] <= out[-1].end < w.start:
+        elif out and speech_start <= out[-1].end < w.start:
             mid = round((out[-1].end + w.start) / 2, 3)
             out[-1] = Word(out[-1].word, out[-1].start, mid)
             w = Word(w.word, mid, w.end)
-        elif not out or out[-1].end < region[0]:
-            w = Word(w.word, round((region[0] + w.start) / 2, 3), w.end)
+        elif not out or out[-1].end < speech_start:
+            w = Word(w.word, round((speech_start + w.start) / 2, 3), w.end)
         out.append(w)
     return out
 
