@@ -127,18 +127,20 @@ def test_no_word_starts_in_a_pause_the_vad_found():
     regions = [(1.0, 3.0), (4.0, 6.0)]
     words = [Word("a", 0.8, 1.4), Word("b", 1.5, 2.9), Word("c", 3.2, 4.5), Word("d", 3.1, 3.6)]
     # a (padding before speech) and c (in the pause) move to the next region's start;
-    # d, which would end before that region, keeps its times; a and b share the blanks between them
-    assert within_speech(words, regions) == [Word("a", 1.0, 1.45), Word("b", 1.45, 2.9), Word("c", 4.0, 4.5),
+    # d, which would end before that region, keeps its times; a and b share the blanks between
+    # them; b, the last word of its region, ends with it
+    assert within_speech(words, regions) == [Word("a", 1.0, 1.45), Word("b", 1.45, 3.0), Word("c", 4.0, 4.5),
                                              Word("d", 3.1, 3.6)]
 
 
 def test_late_emissions_inside_speech_are_split_halfway():
     regions = [(1.0, 3.0), (4.0, 6.0)]
-    # e emitted 0.4 s into its region; g 0.6 s after f ended (speech to the VAD); h follows g
+    # e emitted 0.4 s into its region; g 0.6 s after f ended (speech to the VAD); h follows g;
+    # i, alone in its region, spans from halfway to its emission to the region's end
     words = [Word("e", 1.4, 1.8), Word("f", 1.8, 2.0), Word("g", 2.6, 2.9), Word("h", 2.9, 3.0),
              Word("i", 4.2, 4.6)]
     assert within_speech(words, regions) == [Word("e", 1.2, 1.8), Word("f", 1.8, 2.3), Word("g", 2.3, 2.9),
-                                             Word("h", 2.9, 3.0), Word("i", 4.1, 4.6)]
+                                             Word("h", 2.9, 3.0), Word("i", 4.1, 6.0)]
 
 
 def test_subtitle_cues_respect_lines_and_durations():

@@ -58,13 +58,15 @@ def spread(words: Sequence[str], start: float, end: float) -> List[Word]:
 
 
 def within_speech(words: List[Word], regions: Sequence[Tuple[float, float]]) -> List[Word]:
-    """Word starts placed by the speech the VAD found. A word that starts before the first
+    """Word times placed by the speech the VAD found. A word that starts before the first
     speech region, or between two, starts at the next region's start (when that comes
     before the word's end). Inside a region, blanks that `word_times` left between two
     words (a stretch of pause_s or more that is speech to the VAD) are split at their
     middle, and a region's first word starts halfway between the region's start and its
     first emission: CTC emits a token at or after its onset, often well after (the last
-    word of a mini_fama sentence 0.6-1 s after it began), but not always, so half the gap."""
+    word of a mini_fama sentence 0.6-1 s after it began), but not always, so half the gap.
+    The last word of a region ends where the region ends: its last emission is no guide
+    (mini_fama's sentence-final words ended 0.25 s late, median, by their emissions)."""
     out: List[Word] = []
     for w in words:
         speech_start = next((a for a, b in regions if a <= w.start < b), None)  # of w's region
@@ -79,6 +81,10 @@ def within_speech(words: List[Word], regions: Sequence[Tuple[float, float]]) -> 
         elif not out or out[-1].end < speech_start:
             w = Word(w.word, round((speech_start + w.start) / 2, 3), w.end)
         out.append(w)
+    for k, w in enumerate(out):
+        speech_end = next((b for a, b in regions if a <= w.start < b), None)
+        if speech_end is not None and (k + 1 == len(out) or out[k + 1].start >= speech_end) and w.start < speech_end:
+            out[k] = Word(w.word, w.start, round(speech_end, 3))
     return out
 
 
