@@ -59,11 +59,16 @@ def vad_figures(path, rec, vad):
     starts, ends = [s.start for s in rec.sentences], [s.end for s in rec.sentences]
     errs = [e for a, b in regions for e in (min(abs(a - t) for t in starts), min(abs(b - t) for t in ends))]
     found = sum(any(a - 0.3 <= s.start and s.end <= b + 0.3 for a, b in regions) for s in rec.sentences)
-    cuts_in_pauses = all(any(a <= p.end and q.start <= b for a, b in rec.pauses()) for p, q in zip(pieces, pieces[1:]))
+    cuts = [(p, q) for p, q in zip(pieces, pieces[1:])]
+    in_pause = [any(a <= p.end and q.start <= b for a, b in rec.pauses()) for p, q in cuts]
+    # a cut inside speech is allowed only in a sentence too long for one piece
+    too_long = [any(s.start < p.end < s.end and s.end - s.start > vad.max_piece_s for s in rec.sentences)
+                for p, _ in cuts]
     return {"regions": len(regions), "sentences": len(rec.sentences), "sentences_found_whole": found,
             "boundary_max_s": round(max(errs), 3), "boundary_mean_s": round(statistics.mean(errs), 3),
             "pieces": len(pieces), "piece_max_s": round(max(p.end - p.start for p in pieces), 2),
-            "cuts_in_true_pauses": cuts_in_pauses}
+            "cuts": len(cuts), "cuts_in_true_pauses": sum(in_pause),
+            "cuts_in_speech_of_a_too_long_sentence": sum(t and not i for t, i in zip(too_long, in_pause))}
 
 
 def one_by_one(s2t, path, rec, tgt):

@@ -181,10 +181,10 @@ class FamaSpeech2Text:
                       ranking_score(hyp, self.options.normalize_length))
 
     def vad_options(self):
-        """transcribe's default VadOptions: the decoding option max_piece_s."""
+        """transcribe's default VadOptions: the decoding options max_piece_s, merge_regions."""
         from fama_espnet import longform
 
-        return longform.VadOptions(max_piece_s=self.options.max_piece_s)
+        return longform.VadOptions(max_piece_s=self.options.max_piece_s, merge_regions=self.options.merge_regions)
 
     @torch.no_grad()
     def transcribe(self, audio: Union[str, Path, np.ndarray, torch.Tensor], tgt_lang: str,

@@ -58,7 +58,7 @@ def test_nbest_outputs_are_the_searchs_and_merge_joins_every_file(corpus, tiny_e
     assert decode(args + ["--nbest", "2", "--check"]) == 0
     assert decode(args + ["--check"]) == 1 and decode(args + ["--nbest", "3", "--check"]) == 1
     # Long-form options are not: a segmented decode never reads them.
-    assert decode(args + ["--nbest", "2", "--max_piece_s", "8", "--check"]) == 0
+    assert decode(args + ["--nbest", "2", "--max_piece_s", "8", "--merge_regions", "false", "--check"]) == 0
 
     # A part without one of the files is refused, naming what each holds.
     (parts[1] / "token").unlink()

@@ -33,6 +33,9 @@ class DecodingOptions:
     # the model. FAMA trains on segments of <= 30 s; a model trained on shorter speech needs
     # its own limit (mini_fama's conf/decode.yaml).
     max_piece_s: float = 30.0
+    # Several speech regions (sentences) per piece, up to max_piece_s, as FAMA trains on;
+    # false: one region per piece, for a model that has seen single sentences (mini_fama).
+    merge_regions: bool = True
 
     def __post_init__(self):
         if self.search not in SEARCHES:
@@ -60,7 +63,7 @@ def read(path: Optional[Union[str, Path]]) -> dict:
 
 
 # Options only long-form decoding reads: not part of a segmented decode's identity.
-LONG_FORM = ("max_piece_s",)
+LONG_FORM = ("max_piece_s", "merge_regions")
 
 
 def resolved(options: dict, long_form: bool = True) -> dict:
