@@ -260,7 +260,16 @@ class FamaModel(AbsESPnetModel):
                 hyps = ctc_greedy(inter_logits, enc_lens, self.blank_id)
                 stats["ter_ctc_inter"] = torch.tensor(token_error_rate(hyps, transcripts))
 
-        if self.training:
+        if self.training and has_st and self.sampler.mode == "both":
+            # One decoder pass over the batch twice: transcripts under the source tags, then
+            # translations under the target tags.
+            task = self.task_loss(torch.cat([enc, enc]), torch.cat([enc_lens, enc_lens]),
+                                  torch.cat([src_lang, tgt_lang.view(-1)]),
+                                  transcripts + unpad(text_tgt, text_tgt_lengths))
+            loss = self.combine(inter, task, ntok)
+            stats.update(self.task_stats("", task, loss, ntok))
+            stats["asr_fraction"] = loss.new_tensor(0.5)
+        elif self.training:
             is_asr = self.draw_tasks(len(transcripts)) if has_st else torch.ones(len(transcripts), dtype=torch.bool)
             translations = unpad(text_tgt, text_tgt_lengths) if has_st else transcripts
             tags = torch.where(is_asr.to(enc.device), src_lang, tgt_lang.view(-1) if has_st else src_lang)

@@ -1,4 +1,5 @@
-"""Step 2's ASR/ST draw: seeded, per rank, and replayed exactly after a resume."""
+"""Step 2's ASR/ST draw: seeded, per rank, and replayed exactly after a resume; or no draw
+(`both`: every utterance trains both tasks)."""
 import torch
 
 from fama_espnet.multitask import TaskSampler
@@ -59,3 +60,25 @@ def test_per_sample_mode_trains_mixed_batches(corpus, batch):
         assert torch.isfinite(loss)
         fractions.add(float(stats["asr_fraction"]))
     assert any(0 < f < 1 for f in fractions)
+
+
+def test_both_mode_trains_transcript_and_translation_of_every_utterance(corpus, batch):
+    """One encoder pass, both decoder targets: the loss is the ASR-only loss plus the
+    ST-only loss of the same weights, the shared intermediate CTC counted once."""
+    def model(**conf):
+        m = tiny_model(corpus[1], **conf).train()
+        m.specaug = None  # random masks would differ between the three forwards
+        for module in m.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = 0.0
+        return m
+
+    both = model(task_sampling="both")
+    asr, st = model(p_asr=1.0), model(p_asr=0.0)
+    asr.load_state_dict(both.state_dict())
+    st.load_state_dict(both.state_dict())
+    loss_both, stats, _ = both(**batch)
+    loss_asr, _, _ = asr(**batch)
+    loss_st, _, _ = st(**batch)
+    inter = both.interctc_weight * stats["loss_ctc_inter"]
+    torch.testing.assert_close(loss_both, loss_asr + loss_st - inter, rtol=1e-5, atol=1e-5)
