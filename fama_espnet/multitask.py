@@ -1,9 +1,9 @@
 """ASR/ST task draw for FAMA's step 2 (FBK-fairseq `--p-sampling-asr`).
 
 Modes: `batch` (FAMA's: one task per micro-batch), `sample` (one per utterance), and
-`both` (ours, no draw: every utterance trains its transcript and its translation, one
-encoder pass feeding the decoder twice; an update then carries both tasks for about
-1.2x the cost of one on a small model, whose encoder is most of a step).
+`both` (ours, no draw, p_asr unused: every utterance trains its transcript and its
+translation, one encoder pass feeding the decoder twice; on a small model, whose encoder
+is most of an update, an update then carries both tasks for 1.0-1.1x the cost of one).
 
 The reference draws ASR or ST once per micro-batch from Python's global RNG, so
 its runs cannot be replayed. Here every draw is a pure function of
