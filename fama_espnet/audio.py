@@ -70,7 +70,7 @@ def mono(x: np.ndarray, channels_first: bool = False) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _resampler(rate: int, fs: int):
+def _resampler(rate: int, fs: int) -> "torchaudio.transforms.Resample":  # noqa: F821
     import torchaudio.transforms  # only a caller that resamples pays for importing torch
 
     # Built once per rate pair: making torchaudio's sinc kernel (22050 -> 16000 Hz: 320
