@@ -45,7 +45,7 @@ def instrument(model):
     model.final_ctc_log_probs = timed("final CTC head log-probs", model.final_ctc_log_probs)
     head = model.decoder.output_layer
     head.forward = timed("  output projection", head.forward)
-    fast.ngram_ban = timed("n-gram ban", fast.ngram_ban)
+    fast.ban_repeated_ngrams_ = timed("n-gram ban", fast.ban_repeated_ngrams_)
     for name, label in (("delta", "  CTC prefix: candidate scores"), ("advance", "CTC prefix: advance")):
         setattr(CTCPrefixScore, name, timed(label, getattr(CTCPrefixScore, name)))
     fs = fast.FastBeamSearch

@@ -138,24 +138,34 @@ class FamaTransformerDecoder(TransformerDecoder):
         for i, layer in enumerate(self.decoders):
             att = layer.self_attn
             h = layer.norm1(x)
-            q = att.linear_q(h).view(b * k, att.h, 1, att.d_k)
-            key, val = cache.write(i, att.linear_k(h).view(b * k, att.h, att.d_k),
-                                   att.linear_v(h).view(b * k, att.h, att.d_k))
+            q = few_rows_linear(att.linear_q, h).reshape(b * k, att.h, 1, att.d_k)
+            key, val = cache.write(i, few_rows_linear(att.linear_k, h).reshape(b * k, att.h, att.d_k),
+                                   few_rows_linear(att.linear_v, h).reshape(b * k, att.h, att.d_k))
             w = torch.softmax(q @ key.transpose(-1, -2) / math.sqrt(att.d_k), dim=-1)
-            x = x + att.linear_out((w @ val).reshape(b, k, att.h * att.d_k))
+            x = x + few_rows_linear(att.linear_out, (w @ val).reshape(b, k, att.h * att.d_k))
 
             src = layer.src_attn
             h = layer.norm2(x)
-            q = src.linear_q(h).view(b, k, src.h, src.d_k).transpose(1, 2)  # [B, heads, K, d_k]
+            q = few_rows_linear(src.linear_q, h).reshape(b, k, src.h, src.d_k).transpose(1, 2)  # [B, heads, K, d_k]
             mk_t, mv = memory_kv[i]
             scores = (q @ mk_t / math.sqrt(src.d_k)).masked_fill(pad, torch.finfo(q.dtype).min)
             w = torch.softmax(scores, dim=-1).masked_fill(pad, 0.0)
-            x = x + src.linear_out((w @ mv).transpose(1, 2).reshape(b, k, src.h * src.d_k))
+            x = x + few_rows_linear(src.linear_out, (w @ mv).transpose(1, 2).reshape(b, k, src.h * src.d_k))
 
-            x = x + layer.feed_forward(layer.norm3(x))
+            ff = layer.feed_forward
+            x = x + few_rows_linear(ff.w_2, ff.activation(few_rows_linear(ff.w_1, layer.norm3(x))))
         cache.length += 1
-        logits = self.output_layer(self.after_norm(x))
+        logits = few_rows_linear(self.output_layer, self.after_norm(x))
         return torch.log_softmax(logits.float(), dim=-1)
+
+
+def few_rows_linear(linear: nn.Linear, x: Tensor) -> Tensor:
+    """linear(x) for a step's few rows (the hypotheses), computed as W @ x^T: with few rows
+    MKL runs that product 1.1-1.35x faster than x @ W^T, with the same sums (bit-equal
+    here). -> a transposed view of the result."""
+    rows, w = x.reshape(-1, x.size(-1)).t(), linear.weight
+    out = torch.mm(w, rows) if linear.bias is None else torch.addmm(linear.bias[:, None], w, rows)
+    return out.t().view(*x.shape[:-1], -1)
 
 
 class SelfAttentionCache:
@@ -201,7 +211,8 @@ class SelfAttentionCache:
         """Keep the hypotheses `index` (rows of the current order, repeats allowed), in
         that order."""
         src = self.buffers[self.current]
-        dst = self._buffer(1 - self.current, index.numel(), src.size(4))
+        # Room for the next position too: the current buffer then never grows by copying.
+        dst = self._buffer(1 - self.current, index.numel(), self.length + 1)
         torch.index_select(src[:, :, :self.rows, :, :self.length], 2, index,
                            out=dst[:, :, :index.numel(), :, :self.length])
         self.current, self.rows = 1 - self.current, index.numel()

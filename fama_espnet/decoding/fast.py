@@ -46,7 +46,7 @@ from torch import Tensor
 
 from fama_espnet.decoding.ctc_prefix import CTCPrefixScore
 from fama_espnet.decoding.options import DecodingOptions
-from fama_espnet.decoding.rules import NEG_INF, Hypothesis, must_end, ngram_ban, rank, token_penalties
+from fama_espnet.decoding.rules import NEG_INF, Hypothesis, ban_repeated_ngrams_, must_end, rank, token_penalties
 from fama_espnet.model import FamaModel
 
 # CTC candidates scored per utterance before the bound is checked, in beams.
@@ -98,10 +98,8 @@ class FastBeamSearch:
             raise ValueError(f"{self.vocab} tokens cannot fill {self.beam.n_candidates} candidates per step "
                              f"(beam {options.beam_size}, {options.beam_semantics} semantics)")
         penalties = token_penalties(model.token_list, options)
-        self.token_bias = None
-        if penalties:
-            self.token_bias = torch.zeros(self.vocab)
-            self.token_bias[list(penalties)] = -torch.tensor(list(penalties.values()))
+        self.penalized = torch.tensor(list(penalties), dtype=torch.long)
+        self.penalty = -torch.tensor(list(penalties.values()), dtype=torch.float)
         self.only_eos = torch.full((self.vocab,), NEG_INF)
         self.only_eos[model.eos] = 0.0
 
@@ -111,7 +109,7 @@ class FastBeamSearch:
         enc_lens, tags = enc_lens.to(enc.device), tags.view(-1).to(enc.device)
         opt, model, dec = self.options, self.model, self.model.decoder
         n_utt, beam, vocab, device = enc.size(0), opt.beam_size, self.vocab, enc.device
-        token_bias = None if self.token_bias is None else self.token_bias.to(device)
+        penalized, penalty = self.penalized.to(device), self.penalty.to(device)
         only_eos = self.only_eos.to(device)
         memory_kv = dec.memory_kv(enc)
         memory_mask = torch.arange(enc.size(1), device=device)[None, :] < enc_lens[:, None]
@@ -130,14 +128,16 @@ class FastBeamSearch:
 
         for i in range(opt.max_len):
             b, k = active.shape
-            base = logp  # [b, k, V]; weights 1.0, summed in the reference's order
+            # [b, k, V]; weights 1.0, summed in the reference's order. In place: a step's
+            # log-probs are fresh, and a pass over fresh memory costs several on a CPU.
+            base = logp
             if opt.no_repeat_ngram_size > 0:
-                base = base + ngram_ban(yseq.view(b * k, -1), opt.no_repeat_ngram_size, vocab).view(b, k, vocab)
-            if token_bias is not None:
-                base = base + token_bias
+                ban_repeated_ngrams_(base.view(b * k, vocab), yseq.view(b * k, -1), opt.no_repeat_ngram_size)
+            if penalized.numel():
+                base[:, :, penalized] += penalty  # what adding a row of 0s and -penalties adds
             if must_end(yseq.size(2) - 1, opt.max_len):
                 base = base + only_eos
-            base = base.masked_fill(~active[:, :, None], NEG_INF)
+            base.masked_fill_(~active[:, :, None], NEG_INF)
             total, slot, token = self._select(base, score, ctc, b, k)  # [b, C], best first
             ends, keep = self.beam.split(total, token, n_final)
             self._finalise(final, alive, ends, yseq, slot, token, total)
@@ -181,10 +181,11 @@ class FastBeamSearch:
         semantics' candidates per step). -> (total, slot, token), each [b, C]."""
         n_sel, vocab = self.beam.n_candidates, self.vocab
         n_cand = k * vocab
-        bound = (base + score[:, :, None]).view(b, n_cand)  # the joint score without CTC
         if ctc is None:
+            bound = base.add_(score[:, :, None]).view(b, n_cand)  # base is not needed again
             total, flat = bound.topk(n_sel, dim=1)
             return total, flat // vocab, flat % vocab
+        bound = (base + score[:, :, None]).view(b, n_cand)  # the joint score without CTC
         # Score candidates best bound first; usually the first chunk settles the selection.
         base = base.view(b, n_cand)
         utt = torch.arange(b, device=base.device)

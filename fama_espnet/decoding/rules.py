@@ -43,15 +43,20 @@ class Hypothesis:
 
 def ngram_ban(yseq: Tensor, n: int, vocab_size: int) -> Tensor:
     """-inf on every token that would complete an n-gram already in each row of yseq [N, L]."""
-    ban = torch.zeros(yseq.size(0), vocab_size + 1, device=yseq.device)
+    return ban_repeated_ngrams_(torch.zeros(yseq.size(0), vocab_size, device=yseq.device), yseq, n)
+
+
+def ban_repeated_ngrams_(scores: Tensor, yseq: Tensor, n: int) -> Tensor:
+    """scores [N, V] with -inf, in place, on every token that would complete an n-gram
+    already in its row of yseq [N, L]; the same numbers as adding ngram_ban's row."""
     if yseq.size(1) < n:
-        return ban[:, :vocab_size]
+        return scores
     windows = yseq.unfold(1, n, 1)  # [N, W, n]
     tail = yseq[:, yseq.size(1) - n + 1:]  # the last n - 1 tokens
     match = (windows[:, :, : n - 1] == tail[:, None, :]).all(-1)
-    # Rows without a match write their -inf to the spare column vocab_size, cut off after.
-    ban.scatter_(1, torch.where(match, windows[:, :, -1], vocab_size), NEG_INF)
-    return ban[:, :vocab_size]
+    # min(score, +inf) leaves non-matching windows' tokens as they are: no host sync.
+    ban = torch.where(match, NEG_INF, float("inf")).to(scores.dtype)
+    return scores.scatter_reduce_(1, windows[:, :, -1], ban, reduce="amin")
 
 
 def token_penalties(token_list: Sequence[str], options: DecodingOptions) -> Dict[int, float]:
