@@ -112,7 +112,7 @@ def relative_shift_exact(pos_score: Tensor, lengths: Tensor) -> Tensor:
     index = torch.where(valid, row * t + col, torch.zeros_like(col))  # (B, T, T)
     flat = pos_score.reshape(b, h, t * t)
     out = flat.gather(2, index.view(b, 1, t * t).expand(b, h, t * t)).view(b, h, t, t)
-    return out.masked_fill(~valid.unsqueeze(1), 0.0)
+    return out.masked_fill_(~valid.unsqueeze(1), 0.0)  # in place: the gather's output is ours
 
 
 class RelPositionMultiHeadAttention(nn.Module):
@@ -149,14 +149,9 @@ class RelPositionMultiHeadAttention(nn.Module):
         k = heads(self.key_proj(x)).transpose(1, 2)
         v = heads(self.value_proj(x)).transpose(1, 2)
         p = heads(self.pos_proj(pos)).transpose(1, 2)  # (1, H, T, Dh): shared by the batch
-        pos_score = torch.matmul((q + self.v_bias).transpose(1, 2), p.transpose(2, 3))
-        # The exact shift is always used in eval: results must not depend on batching.
-        if self.batch_unsafe_relative_shift and self.training:
-            pos_score = relative_shift_batch_unsafe(pos_score)
-        else:
-            pos_score = relative_shift_exact(pos_score, lengths)
         if self.attention_impl == "sdpa":
-            return self.out_proj(self.fused(q, k, v, pos_score, pad_mask))
+            return self.out_proj(self.fused(q, k, v, p, lengths, pad_mask))
+        pos_score = self.shifted_pos_score(q, p, lengths)
         content = torch.matmul((q + self.u_bias).transpose(1, 2), k.transpose(2, 3))
         score = (content + pos_score) / math.sqrt(self.d_model)
         mask = (pad_mask[:, None, :] | pad_mask[:, :, None]).unsqueeze(1)  # (B, 1, T, T)
@@ -165,12 +160,23 @@ class RelPositionMultiHeadAttention(nn.Module):
         context = torch.matmul(self.dropout(attn), v).transpose(1, 2).reshape(b, t, self.d_model)
         return self.out_proj(context)
 
-    def fused(self, q: Tensor, k: Tensor, v: Tensor, pos_score: Tensor, pad_mask: Tensor) -> Tensor:
+    def shifted_pos_score(self, q: Tensor, p: Tensor, lengths: Tensor) -> Tensor:
+        """(q + v_bias) . p, relatively shifted: (B, H, T, T), a fresh tensor."""
+        pos_score = torch.matmul((q + self.v_bias).transpose(1, 2), p.transpose(2, 3))
+        # The exact shift is always used in eval: results must not depend on batching.
+        if self.batch_unsafe_relative_shift and self.training:
+            return relative_shift_batch_unsafe(pos_score)
+        return relative_shift_exact(pos_score, lengths)
+
+    def fused(self, q: Tensor, k: Tensor, v: Tensor, p: Tensor, lengths: Tensor, pad_mask: Tensor) -> Tensor:
         """The same attention through PyTorch's fused SDPA kernel: the shifted positional
         term and the key padding enter as an additive bias, so content scores and
         probabilities are never materialised. Padded query rows get 0, as in the math path."""
         scale = 1.0 / math.sqrt(self.d_model)
-        bias = (pos_score * scale).masked_fill(pad_mask[:, None, None, :], MASK_VALUE)
+        # Scaled on the small (1, H, T, Dh) table, not the (B, H, T, T) product (exact when
+        # d_model is a power of 4, as FAMA's 1024), and masked in place: two passes fewer
+        # over the largest tensor of the layer.
+        bias = self.shifted_pos_score(q, p * scale, lengths).masked_fill_(pad_mask[:, None, None, :], MASK_VALUE)
         context = F.scaled_dot_product_attention(
             (q + self.u_bias).transpose(1, 2), k, v, attn_mask=bias.to(q.dtype),
             dropout_p=self.dropout.p if self.training else 0.0, scale=scale,
