@@ -6,8 +6,10 @@ FAMA-shaped model and inputs as bench/decode.py (output length held the same way
 
 Each phase is timed by wrapping the function that does it (CPU ops are synchronous, so
 wall time inside a call is that call's cost); shares are of the encoder + search wall
-time. Inclusive phases: the decoder step contains its output projection and
-log-softmax; the candidate selection contains the CTC scoring of candidates.
+time. Inclusive phases (indented under their phase): the decoder step contains its
+self-attention, cross-attention and output projection + log-softmax (the rest of a step
+is its feed-forward layers); the candidate selection contains the CTC scoring of
+candidates.
 """
 import argparse
 import json
@@ -19,6 +21,7 @@ import torch
 from decode import SIZES, random_inputs, random_model
 
 import fama_espnet.decoding.fast as fast
+from fama_espnet.decoder import SelfAttentionCache
 from fama_espnet.decoding import DecodingOptions
 from fama_espnet.decoding.ctc_prefix import CTCPrefixScore
 
@@ -43,8 +46,11 @@ def instrument(model):
     model.decoder.step = timed("decoder step", model.decoder.step)
     model.decoder.memory_kv = timed("decoder memory k/v (once per utterance)", model.decoder.memory_kv)
     model.final_ctc_log_probs = timed("final CTC head log-probs", model.final_ctc_log_probs)
-    head = model.decoder.output_layer
-    head.forward = timed("  output projection", head.forward)
+    dec = model.decoder
+    dec.step_self_attention = timed("  self-attention", dec.step_self_attention)
+    dec.step_cross_attention = timed("  cross-attention", dec.step_cross_attention)
+    dec.step_log_probs = timed("  output projection + log-softmax", dec.step_log_probs)
+    SelfAttentionCache.select = timed("self-attention cache reorder", SelfAttentionCache.select)
     fast.ban_repeated_ngrams_ = timed("n-gram ban", fast.ban_repeated_ngrams_)
     for name, label in (("delta", "  CTC prefix: candidate scores"), ("advance", "CTC prefix: advance")):
         setattr(CTCPrefixScore, name, timed(label, getattr(CTCPrefixScore, name)))
@@ -83,7 +89,7 @@ def main():
             search.decode(enc, enc_lens, tags)
         wall = time.perf_counter() - t
         top = {"encoder", "decoder step", "decoder memory k/v (once per utterance)", "final CTC head log-probs",
-               "n-gram ban", "CTC prefix: advance",
+               "n-gram ban", "CTC prefix: advance", "self-attention cache reorder",
                "candidate selection (top-k, bound, CTC)", "finalise (host copies)", "beam split (semantics)"}
         rest = wall - sum(v for k, v in SPENT.items() if k in top)
         print(json.dumps({"size": a.size, "utts": a.utts, "audio_s": round(sum(seconds), 1), "ctc_weight": w,

@@ -136,27 +136,40 @@ class FamaTransformerDecoder(TransformerDecoder):
         pad = ~memory_mask[:, None, None, :]  # [B, 1, 1, T]
         cache.open_position()
         for i, layer in enumerate(self.decoders):
-            att = layer.self_attn
-            h = layer.norm1(x)
-            q = few_rows_linear(att.linear_q, h).reshape(b * k, att.h, 1, att.d_k)
-            key, val = cache.write(i, few_rows_linear(att.linear_k, h).reshape(b * k, att.h, att.d_k),
-                                   few_rows_linear(att.linear_v, h).reshape(b * k, att.h, att.d_k))
-            w = torch.softmax(q @ key.transpose(-1, -2) / math.sqrt(att.d_k), dim=-1)
-            x = x + few_rows_linear(att.linear_out, (w @ val).reshape(b, k, att.h * att.d_k))
-
-            src = layer.src_attn
-            h = layer.norm2(x)
-            q = few_rows_linear(src.linear_q, h).reshape(b, k, src.h, src.d_k).transpose(1, 2)  # [B, heads, K, d_k]
-            mk_t, mv = memory_kv[i]
-            scores = (q @ mk_t / math.sqrt(src.d_k)).masked_fill(pad, torch.finfo(q.dtype).min)
-            w = torch.softmax(scores, dim=-1).masked_fill(pad, 0.0)
-            x = x + few_rows_linear(src.linear_out, (w @ mv).transpose(1, 2).reshape(b, k, src.h * src.d_k))
-
+            x = x + self.step_self_attention(layer, i, x, cache)
+            x = x + self.step_cross_attention(layer, x, memory_kv[i], pad)
             ff = layer.feed_forward
             x = x + few_rows_linear(ff.w_2, ff.activation(few_rows_linear(ff.w_1, layer.norm3(x))))
         cache.length += 1
-        logits = few_rows_linear(self.output_layer, self.after_norm(x))
-        return torch.log_softmax(logits.float(), dim=-1)
+        return self.step_log_probs(x)
+
+    # The step's parts are methods of their own so that bench/profile_decode.py can time them.
+
+    def step_self_attention(self, layer: nn.Module, i: int, x: Tensor, cache: "SelfAttentionCache") -> Tensor:
+        """Layer i's self-attention over the cached positions and this one (stored)."""
+        b, k, _ = x.shape
+        att = layer.self_attn
+        h = layer.norm1(x)
+        q = few_rows_linear(att.linear_q, h).reshape(b * k, att.h, 1, att.d_k)
+        key, val = cache.write(i, few_rows_linear(att.linear_k, h).reshape(b * k, att.h, att.d_k),
+                               few_rows_linear(att.linear_v, h).reshape(b * k, att.h, att.d_k))
+        w = torch.softmax(q @ key.transpose(-1, -2) / math.sqrt(att.d_k), dim=-1)
+        return few_rows_linear(att.linear_out, (w @ val).reshape(b, k, att.h * att.d_k))
+
+    def step_cross_attention(self, layer: nn.Module, x: Tensor, kv: Tuple[Tensor, Tensor], pad: Tensor) -> Tensor:
+        """The layer's attention over its utterance's encoder frames (kv: memory_kv's entry)."""
+        b, k, _ = x.shape
+        src = layer.src_attn
+        q = few_rows_linear(src.linear_q, layer.norm2(x)).reshape(b, k, src.h, src.d_k).transpose(1, 2)
+        # In place, and no zeroing after the softmax: every utterance has a frame, so its
+        # padded frames' exp underflows to 0 already (ESPnet's own zeroing is a no-op).
+        scores = torch.matmul(q, kv[0]).div_(math.sqrt(src.d_k)).masked_fill_(pad, torch.finfo(q.dtype).min)
+        w = torch.softmax(scores, dim=-1)  # [B, heads, K, T]
+        return few_rows_linear(src.linear_out, (w @ kv[1]).transpose(1, 2).reshape(b, k, src.h * src.d_k))
+
+    def step_log_probs(self, x: Tensor) -> Tensor:
+        """Final LayerNorm, output projection, log-softmax: [B, K, V] (float32 at least)."""
+        return torch.log_softmax(few_rows_linear(self.output_layer, self.after_norm(x)).float(), dim=-1)
 
 
 def few_rows_linear(linear: nn.Linear, x: Tensor) -> Tensor:

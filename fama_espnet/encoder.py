@@ -59,7 +59,7 @@ class Conv1dSubsampler(nn.Module):
             x = F.glu(channels_last_conv(conv, x), dim=-1)
             lengths = subsampled_lengths(lengths, 1)
             # Zeroing here keeps the next conv from reading bias+GLU values at padded frames.
-            x = x.masked_fill(lengths_to_padding_mask(lengths, x.size(1)).unsqueeze(-1), 0.0)
+            x = x.masked_fill_(lengths_to_padding_mask(lengths, x.size(1)).unsqueeze(-1), 0.0)
         return x, lengths
 
 
@@ -199,7 +199,8 @@ class FeedForward(nn.Module):
             nn.init.zeros_(lin.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.dropout(F.silu(self.first_linear(self.layernorm(x))))
+        # In place where no backward will read the linear's output.
+        x = self.dropout(F.silu(self.first_linear(self.layernorm(x)), inplace=not torch.is_grad_enabled()))
         return self.dropout(self.second_linear(x))
 
 
@@ -224,12 +225,13 @@ class ConvModule(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor, pad_mask: Tensor) -> Tensor:
-        # All in the (B, T, C) layout the block hands over: no transposes are copied.
+        # All in the (B, T, C) layout the block hands over: no transposes are copied. The
+        # masking is in place, on fresh outputs whose backward does not read them.
         m = pad_mask.unsqueeze(-1)
         x = F.glu(_pointwise(self.first_pointwise_conv1d, self.layernorm(x)), dim=-1)
-        x = channels_last_conv(self.depthwise_conv1d, x.masked_fill(m, 0.0)).masked_fill(m, 0.0)
-        x = self.batchnorm(x.transpose(1, 2)).transpose(1, 2).masked_fill(m, 0.0)
-        x = _pointwise(self.second_pointwise_conv1d, F.silu(x)).masked_fill(m, 0.0)
+        x = channels_last_conv(self.depthwise_conv1d, x.masked_fill_(m, 0.0)).masked_fill_(m, 0.0)
+        x = self.batchnorm(x.transpose(1, 2)).transpose(1, 2).masked_fill_(m, 0.0)
+        x = _pointwise(self.second_pointwise_conv1d, F.silu(x)).masked_fill_(m, 0.0)
         return self.dropout(x)
 
 
