@@ -101,18 +101,11 @@ class FamaTransformerDecoder(TransformerDecoder):
     # self-attention keys/values per hypothesis and projects the encoder output once per
     # utterance, shared by its beams. Same math, per position.
 
-    def memory_kv(self, memory: Tensor) -> List[Tuple[Tensor, Tensor]]:
-        """Cross-attention keys [B, heads, d_k, T] (transposed) and values [B, heads, T, d_k]
-        of every layer. Made contiguous in the layout each step's matmul reads: a strided
-        view would be copied by every step of every layer (most of a step's time on a CPU)."""
-        out = []
-        for layer in self.decoders:
-            att = layer.src_attn
-            b, t, _ = memory.shape
-            k = att.linear_k(memory).view(b, t, att.h, att.d_k).permute(0, 2, 3, 1).contiguous()
-            v = att.linear_v(memory).view(b, t, att.h, att.d_k).transpose(1, 2).contiguous()
-            out.append((k, v))
-        return out
+    def memory_kv(self, memory: Tensor, lengths: Tensor, groups: List[List[int]]) -> "CrossAttentionMemory":
+        """Every layer's cross-attention keys and values of the encoder output `memory`
+        [B, T, D] (`lengths` [B] frames), for the utterances grouped as `groups` (lists
+        of batch rows, each group padded only to its own longest utterance)."""
+        return CrossAttentionMemory(self, memory, lengths, groups)
 
     def new_cache(self, hypotheses: int) -> "SelfAttentionCache":
         """An empty self-attention cache for step() over `hypotheses` rows."""
@@ -120,12 +113,12 @@ class FamaTransformerDecoder(TransformerDecoder):
         return SelfAttentionCache(hypotheses, len(self.decoders), first.h, first.d_k, self.embed[0].weight)
 
     def step(self, tokens: Tensor, position: int, cache: "SelfAttentionCache",
-             memory_kv: List[Tuple[Tensor, Tensor]], memory_mask: Tensor) -> Tensor:
+             memory: "CrossAttentionMemory") -> Tensor:
         """One decoder position for [B, K] hypotheses (K beams of each of B utterances).
 
         tokens: [B, K] ids at `position` (0 for <sos>); cache: the hypotheses' keys and
         values of positions < `position` (rows in the order of tokens.view(-1)), grown by
-        this one; memory_mask: [B, T] True on real frames. -> log-probs [B, K, V].
+        this one; memory: memory_kv() of the B utterances. -> log-probs [B, K, V].
         """
         b, k = tokens.shape
         if cache.length != position or cache.rows != b * k:
@@ -133,11 +126,10 @@ class FamaTransformerDecoder(TransformerDecoder):
                              f"step got {b * k} x position {position}")
         x = self.embed[0](tokens) * self.embed[1].xscale + self.embed[1].pe[FAIRSEQ_POSITION_OFFSET + position].to(
             self.embed[0].weight.dtype)
-        pad = ~memory_mask[:, None, None, :]  # [B, 1, 1, T]
         cache.open_position()
         for i, layer in enumerate(self.decoders):
             x = x + self.step_self_attention(layer, i, x, cache)
-            x = x + self.step_cross_attention(layer, x, memory_kv[i], pad)
+            x = x + self.step_cross_attention(layer, i, x, memory)
             ff = layer.feed_forward
             x = x + few_rows_linear(ff.w_2, ff.activation(few_rows_linear(ff.w_1, layer.norm3(x))))
         cache.length += 1
@@ -156,16 +148,25 @@ class FamaTransformerDecoder(TransformerDecoder):
         w = torch.softmax(q @ key.transpose(-1, -2) / math.sqrt(att.d_k), dim=-1)
         return few_rows_linear(att.linear_out, (w @ val).reshape(b, k, att.h * att.d_k))
 
-    def step_cross_attention(self, layer: nn.Module, x: Tensor, kv: Tuple[Tensor, Tensor], pad: Tensor) -> Tensor:
-        """The layer's attention over its utterance's encoder frames (kv: memory_kv's entry)."""
+    def step_cross_attention(self, layer: nn.Module, i: int, x: Tensor, memory: "CrossAttentionMemory") -> Tensor:
+        """Layer i's attention over each utterance's encoder frames."""
         b, k, _ = x.shape
         src = layer.src_attn
         q = few_rows_linear(src.linear_q, layer.norm2(x)).reshape(b, k, src.h, src.d_k).transpose(1, 2)
-        # In place, and no zeroing after the softmax: every utterance has a frame, so its
-        # padded frames' exp underflows to 0 already (ESPnet's own zeroing is a no-op).
-        scores = torch.matmul(q, kv[0]).div_(math.sqrt(src.d_k)).masked_fill_(pad, torch.finfo(q.dtype).min)
-        w = torch.softmax(scores, dim=-1)  # [B, heads, K, T]
-        return few_rows_linear(src.linear_out, (w @ kv[1]).transpose(1, 2).reshape(b, k, src.h * src.d_k))
+        context = None  # [B, heads, K, d_k]
+        for rows, pad, kv in memory.groups:
+            keys_t, values = kv[i]
+            # In place, and no zeroing after the softmax: every utterance has a frame, so its
+            # padded frames' exp underflows to 0 already (ESPnet's own zeroing is a no-op).
+            scores = torch.matmul(q if rows is None else q.index_select(0, rows), keys_t)
+            scores.div_(math.sqrt(src.d_k)).masked_fill_(pad, torch.finfo(q.dtype).min)
+            part = torch.softmax(scores, dim=-1) @ values
+            if rows is None:
+                context = part
+            else:
+                context = q.new_empty(q.shape) if context is None else context
+                context.index_copy_(0, rows, part)
+        return few_rows_linear(src.linear_out, context.transpose(1, 2).reshape(b, k, src.h * src.d_k))
 
     def step_log_probs(self, x: Tensor) -> Tensor:
         """Final LayerNorm, output projection, log-softmax: [B, K, V] (float32 at least)."""
@@ -175,10 +176,53 @@ class FamaTransformerDecoder(TransformerDecoder):
 def few_rows_linear(linear: nn.Linear, x: Tensor) -> Tensor:
     """linear(x) for a step's few rows (the hypotheses), computed as W @ x^T: with few rows
     MKL runs that product 1.1-1.35x faster than x @ W^T, with the same sums (bit-equal
-    here). -> a transposed view of the result."""
+    here). -> a transposed view of the result. Other modules in a Linear's place (int8's
+    quantised ones) run as they are."""
+    if type(linear) is not nn.Linear:
+        return linear(x)
     rows, w = x.reshape(-1, x.size(-1)).t(), linear.weight
     out = torch.mm(w, rows) if linear.bias is None else torch.addmm(linear.bias[:, None], w, rows)
     return out.t().view(*x.shape[:-1], -1)
+
+
+class CrossAttentionMemory:
+    """The encoder output as the decoder layers' cross-attention reads it, projected once
+    per utterance (shared by its beams): `groups` of (rows, pad, kv), rows [n] the batch
+    rows of the group (None: the whole batch, in order), pad [n, 1, 1, T] True past each
+    utterance's frames, kv per layer (keys [n, heads, d_k, T] transposed, values
+    [n, heads, T, d_k]), contiguous in the layout a step's matmuls read (a strided view
+    would be copied by every step of every layer). T is the group's longest: one padded
+    batch of 5-20 s utterances makes every step read ~30% padding."""
+
+    def __init__(self, decoder: FamaTransformerDecoder, memory: Tensor, lengths: Tensor, groups: List[List[int]]):
+        self.groups: List[Tuple[Optional[Tensor], Tensor, List[Tuple[Tensor, Tensor]]]] = []
+        whole = len(groups) == 1 and groups[0] == list(range(memory.size(0)))
+        for group in groups:
+            rows = torch.tensor(group, device=memory.device)
+            t = int(lengths[rows].max())
+            mem = memory[rows, :t]
+            kv = []
+            for layer in decoder.decoders:
+                att = layer.src_attn
+                n = mem.size(0)
+                k = att.linear_k(mem).view(n, t, att.h, att.d_k).permute(0, 2, 3, 1).contiguous()
+                v = att.linear_v(mem).view(n, t, att.h, att.d_k).transpose(1, 2).contiguous()
+                kv.append((k, v))
+            pad = torch.arange(t, device=memory.device)[None, :] >= lengths[rows][:, None]
+            self.groups.append((None if whole else rows, pad[:, None, None, :], kv))
+
+    def select(self, keep: Tensor) -> None:
+        """Keep the batch rows `keep` (ascending), renumbered 0.. in that order."""
+        groups = []
+        for rows, pad, kv in self.groups:
+            if rows is None:  # the whole batch: still the whole batch
+                groups.append((None, pad[keep], [(k[keep], v[keep]) for k, v in kv]))
+                continue
+            mine = torch.isin(rows, keep)
+            if bool(mine.any()):
+                sel = mine.nonzero().squeeze(1)
+                groups.append((torch.searchsorted(keep, rows[sel]), pad[sel], [(k[sel], v[sel]) for k, v in kv]))
+        self.groups = groups
 
 
 class SelfAttentionCache:

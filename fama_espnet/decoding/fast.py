@@ -47,7 +47,7 @@ from torch import Tensor
 from fama_espnet.decoding.ctc_prefix import CTCPrefixScore
 from fama_espnet.decoding.options import DecodingOptions
 from fama_espnet.decoding.rules import NEG_INF, Hypothesis, ban_repeated_ngrams_, must_end, rank, token_penalties
-from fama_espnet.model import FamaModel
+from fama_espnet.model import MAX_CHUNK_PADDING, FamaModel, padding_chunks
 
 # CTC candidates scored per utterance before the bound is checked, in beams.
 FIRST_CANDIDATES_PER_BEAM = 8
@@ -111,13 +111,12 @@ class FastBeamSearch:
         n_utt, beam, vocab, device = enc.size(0), opt.beam_size, self.vocab, enc.device
         penalized, penalty = self.penalized.to(device), self.penalty.to(device)
         only_eos = self.only_eos.to(device)
-        memory_kv = dec.memory_kv(enc)
-        memory_mask = torch.arange(enc.size(1), device=device)[None, :] < enc_lens[:, None]
+        memory = dec.memory_kv(enc, enc_lens, padding_chunks(enc_lens.tolist(), MAX_CHUNK_PADDING))
         cache = dec.new_cache(n_utt)
-        logp = dec.step(torch.full((n_utt, 1), model.sos, device=device), 0, cache, memory_kv, memory_mask)
+        logp = dec.step(torch.full((n_utt, 1), model.sos, device=device), 0, cache, memory)
         score = logp[:, 0].gather(1, tags[:, None])  # [B, 1]: the forced tag's log-prob counts
         yseq = torch.stack([torch.full_like(tags, model.sos), tags], dim=1)[:, None, :]  # [B, 1, 2]
-        logp = dec.step(tags[:, None], 1, cache, memory_kv, memory_mask)
+        logp = dec.step(tags[:, None], 1, cache, memory)
         ctc = None
         if opt.ctc_weight > 0:
             ctc = CTCPrefixScore(model.final_ctc_log_probs(enc, tags), enc_lens, model.blank_id, model.eos)
@@ -154,13 +153,12 @@ class FastBeamSearch:
                 idx = running.nonzero().squeeze(1)
                 alive, active, yseq, score, token = alive[idx], active[idx], yseq[idx], score[idx], token[idx]
                 n_final, parent = n_final[idx], parent[idx]
-                memory_kv = [(kk[idx], vv[idx]) for kk, vv in memory_kv]
-                memory_mask = memory_mask[idx]
+                memory.select(idx)
             # The new hypotheses' states, finished utterances dropped, in one copy each.
             cache.select(parent.view(-1))
             if ctc is not None:
                 ctc.advance(parent.view(-1), token.view(-1))
-            logp = dec.step(token, i + 2, cache, memory_kv, memory_mask)
+            logp = dec.step(token, i + 2, cache, memory)
 
         return [rank(h, opt) for h in final]
 
