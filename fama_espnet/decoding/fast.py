@@ -28,7 +28,8 @@ empty; the utterance stops once `beam` hypotheses ended (all that end at that st
 Computed with less work than scoring everything:
   - decoder: self-attention keys/values cached per hypothesis (one copy per step to
     reorder them: decoder.SelfAttentionCache), cross-attention
-    keys/values projected once per utterance and shared by its beams (decoder.step);
+    keys/values projected once per utterance and shared by its beams, held in groups of
+    similar length each padded only to its own longest (decoder.CrossAttentionMemory);
   - joint CTC: a CTC prefix probability never grows when a token is appended (every
     continuation of g + c continues g, and g + </s> is one of them), so the CTC term is
     <= 0 and the decoder-side score of a candidate bounds its joint score. Candidates are
