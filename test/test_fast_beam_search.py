@@ -135,3 +135,33 @@ def test_fairseq_beam_rules():
     assert final.tolist() == [[True, False, False, False, False, False],
                               [False, True, False, False, False, False]]
     assert keep.tolist() == [[1, 4, 5], [0, 2, 4]]
+
+
+def test_cross_attention_memory_groups_pad_each_to_its_longest_and_follow_dropped_rows(random_model):
+    """The decoder's cross-attention memory in groups of similar length: each group padded
+    only to its own longest; dropping finished utterances renumbers the rows kept; a step
+    over groups gives the log-probs of a step over one padded batch."""
+    from fama_espnet.model import MAX_CHUNK_PADDING, padding_chunks
+
+    dec = random_model.decoder
+    g = torch.Generator().manual_seed(2)
+    lengths = torch.tensor([40, 6, 38, 7, 21])
+    enc = torch.randn(5, 40, 32, generator=g)
+    groups = padding_chunks(lengths.tolist(), MAX_CHUNK_PADDING)
+    assert len(groups) > 1
+    grouped, whole = dec.memory_kv(enc, lengths, groups), dec.memory_kv(enc, lengths, [list(range(5))])
+    for rows, pad, kv in grouped.groups:
+        assert pad.size(-1) == int(lengths[rows].max()) == kv[0][0].size(-1)
+    assert len(whole.groups) == 1 and whole.groups[0][0] is None and whole.groups[0][1].size(-1) == 40
+
+    def first_step(memory, n):
+        cache = dec.new_cache(n)
+        return dec.step(torch.full((n, 1), random_model.sos), 0, cache, memory)
+
+    with torch.no_grad():
+        torch.testing.assert_close(first_step(grouped, 5), first_step(whole, 5), rtol=0, atol=1e-5)
+        keep = torch.tensor([0, 3, 4])  # utterances 1 and 2 finished
+        grouped.select(keep)
+        whole.select(keep)
+        assert sorted(torch.cat([r for r, _, _ in grouped.groups]).tolist()) == [0, 1, 2]
+        torch.testing.assert_close(first_step(grouped, 3), first_step(whole, 3), rtol=0, atol=1e-5)
