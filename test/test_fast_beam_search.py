@@ -165,3 +165,13 @@ def test_cross_attention_memory_groups_pad_each_to_its_longest_and_follow_droppe
         whole.select(keep)
         assert sorted(torch.cat([r for r, _, _ in grouped.groups]).tolist()) == [0, 1, 2]
         torch.testing.assert_close(first_step(grouped, 3), first_step(whole, 3), rtol=0, atol=1e-5)
+        n_groups = len(grouped.groups)
+        keep = torch.tensor([0, 2])  # the 7-frame utterance finished: its group is gone
+        grouped.select(keep)
+        whole.select(keep)
+        assert len(grouped.groups) == n_groups - 1
+        torch.testing.assert_close(first_step(grouped, 2), first_step(whole, 2), rtol=0, atol=1e-5)
+        with pytest.raises(ValueError, match="holds 2 utterances, step got 3"):
+            first_step(grouped, 3)
+    with pytest.raises(ValueError, match=r"utterances \[1\] of the batch have no encoder frames"):
+        dec.memory_kv(enc, torch.tensor([40, 0, 38, 7, 21]), [[0, 1, 2, 3, 4]])
