@@ -155,18 +155,18 @@ class FamaTransformerDecoder(TransformerDecoder):
         b, k, _ = x.shape
         src = layer.src_attn
         q = few_rows_linear(src.linear_q, layer.norm2(x)).reshape(b, k, src.h, src.d_k).transpose(1, 2)
-        context = None  # [B, heads, K, d_k]
+        whole = memory.groups[0][0] is None
+        context = None if whole else q.new_empty(q.shape)  # [B, heads, K, d_k]
         for rows, pad, kv in memory.groups:
             keys_t, values = kv[i]
             # In place, and no zeroing after the softmax: every utterance has a frame, so its
             # padded frames' exp underflows to 0 already (ESPnet's own zeroing is a no-op).
-            scores = torch.matmul(q if rows is None else q.index_select(0, rows), keys_t)
+            scores = torch.matmul(q if whole else q.index_select(0, rows), keys_t)
             scores.div_(math.sqrt(src.d_k)).masked_fill_(pad, torch.finfo(q.dtype).min)
             part = torch.softmax(scores, dim=-1) @ values
-            if rows is None:
+            if whole:
                 context = part
             else:
-                context = q.new_empty(q.shape) if context is None else context
                 context.index_copy_(0, rows, part)
         return few_rows_linear(src.linear_out, context.transpose(1, 2).reshape(b, k, src.h * src.d_k))
 
@@ -209,16 +209,16 @@ class CrossAttentionMemory:
         whole = len(groups) == 1
         for group in groups:
             rows = torch.tensor(group, device=memory.device)
-            t = int(lengths[rows].max())
+            lens = lengths[rows]
+            n, t = len(group), int(lens.max())
             mem = memory[rows, :t]
             kv = []
             for layer in decoder.decoders:
                 att = layer.src_attn
-                n = mem.size(0)
                 k = att.linear_k(mem).view(n, t, att.h, att.d_k).permute(0, 2, 3, 1).contiguous()
                 v = att.linear_v(mem).view(n, t, att.h, att.d_k).transpose(1, 2).contiguous()
                 kv.append((k, v))
-            pad = torch.arange(t, device=memory.device)[None, :] >= lengths[rows][:, None]
+            pad = torch.arange(t, device=memory.device)[None, :] >= lens[:, None]
             self.groups.append((None if whole else rows, pad[:, None, None, :], kv))
 
     def select(self, keep: Tensor) -> None:
@@ -227,13 +227,14 @@ class CrossAttentionMemory:
         new_row[keep] = torch.arange(keep.numel(), device=keep.device)
         groups = []
         for rows, pad, kv in self.groups:
-            if rows is None:  # the whole batch: still the whole batch
-                groups.append((None, pad[keep], [(k[keep], v[keep]) for k, v in kv]))
-                continue
-            mine = new_row[rows] >= 0
-            if bool(mine.any()):
-                sel = mine.nonzero().squeeze(1)
-                groups.append((new_row[rows[sel]], pad[sel], [(k[sel], v[sel]) for k, v in kv]))
+            if rows is None:  # the whole batch stays the whole batch
+                sel, new_rows = keep, None
+            else:
+                sel = (new_row[rows] >= 0).nonzero().squeeze(1)
+                if sel.numel() == 0:  # every utterance of the group has finished
+                    continue
+                new_rows = new_row[rows[sel]]
+            groups.append((new_rows, pad[sel], [(k[sel], v[sel]) for k, v in kv]))
         self.groups, self.batch = groups, keep.numel()
 
 
