@@ -86,3 +86,31 @@ def test_bad_dims_are_reported(kw, msg):
     base = dict(output_size=32, attention_heads=4, linear_units=64, num_blocks=2, conv_channels=48)
     with pytest.raises(ValueError, match=msg):
         FamaConformerEncoder(80, **{**base, **kw})
+
+
+
+BF16_LONG_INPUT = """
+import torch
+from fama_espnet.encoder import FamaConformerEncoder
+torch.set_num_threads(2)  # the stalling kernel is the one oneDNN builds for two threads
+torch.manual_seed(0)
+enc = FamaConformerEncoder(80, output_size=144, attention_heads=4, linear_units=64, num_blocks=1,
+                           conv_channels=48, conv_kernel_sizes=[5, 5, 5], cnn_module_kernel=15).eval()
+with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+    out, olens, _ = enc(torch.randn(1, 4000, 80), torch.tensor([4000]))
+assert olens.item() == 500 and torch.isfinite(out.float()).all()
+"""
+
+
+def test_bf16_autocast_on_cpu_encodes_a_long_input_in_seconds():
+    """bf16 decoding or training on a CPU must not stall: oneDNN's bf16 depthwise kernel for
+    this shape (mini_fama's 144 channels, kernel 15, one 500-frame input, 2 threads) took
+    minutes to build, so the conv module's depthwise conv runs fp32 there. The stall is
+    inside one native call, so the check runs in a child process that a timeout can kill."""
+    import subprocess
+    import sys
+
+    try:
+        subprocess.run([sys.executable, "-c", BF16_LONG_INPUT], check=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("bf16 encoding of one 500-frame input did not finish in 120 s (oneDNN kernel build?)")
