@@ -241,7 +241,7 @@ class ConvModule(nn.Module):
         # > 2 min, against < 1 ms in fp32), and this conv is a sliver of the arithmetic.
         if x.is_cpu:
             with torch.autocast("cpu", enabled=False):
-                return channels_last_conv(self.depthwise_conv1d, x.float())
+                return channels_last_conv(self.depthwise_conv1d, x.to(self.depthwise_conv1d.weight.dtype))
         return channels_last_conv(self.depthwise_conv1d, x)
 
 

@@ -27,6 +27,7 @@ from espnet2.asr.preencoder.abs_preencoder import AbsPreEncoder
 from espnet2.asr.specaug.abs_specaug import AbsSpecAug
 from espnet2.layers.abs_normalize import AbsNormalize
 from espnet2.legacy.nets.pytorch_backend.nets_utils import pad_list
+from espnet2.torch_utils.device_funcs import force_gatherable
 from espnet2.train.abs_espnet_model import AbsESPnetModel
 
 from fama_espnet.losses import ctc_greedy, ctc_loss_sum, label_smoothed_nll, token_error_rate
@@ -296,7 +297,9 @@ class FamaModel(AbsESPnetModel):
                 loss = loss + task_total
                 stats.update(self.task_stats(f"_{name}", task, task_total, ntok))
         stats["loss"] = loss.detach()
-        return loss, stats, ntok.detach()
+        # ESPnet's contract: 1-dim tensors, which its DDP / DataParallel averaging gathers
+        # and weights across workers (a 0-dim weight fails there).
+        return force_gatherable((loss, stats, ntok.detach()), loss.device)
 
     @staticmethod
     def task_stats(suffix: str, task: Dict[str, Tensor], total: Tensor, ntok: Tensor) -> Dict[str, Tensor]:

@@ -66,3 +66,25 @@ def test_resumed_training_equals_uninterrupted(corpus, straight_exp, tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_distributed_training_on_two_processes(corpus, tmp_path):
+    """ESPnet's DDP path (here two CPU processes over gloo, launched as torchrun launches
+    a multi-GPU job) averages the model's loss, stats and weight across workers: it needs
+    ESPnet's 1-dim outputs, and failed on the first update with a 0-dim weight."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import train_args
+
+    out = tmp_path / "exp"
+    args = train_args(corpus, tiny_config(tmp_path, ""), out, STEP2, "--max_epoch", "1", *NO_PLOTS,
+                      "--multiprocessing_distributed", "false", "--dist_backend", "gloo",
+                      # SyncBatchNorm runs on GPUs only; on the CPU each worker keeps its own statistics.
+                      "--encoder_conf", "sync_batchnorm=false")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "fama_espnet.bin.train", *args], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (out / "1epoch.pth").exists() and "1epoch results" in done.stderr
