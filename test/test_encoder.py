@@ -1,4 +1,7 @@
 """FAMA encoder: batching never changes results (eval), both relative shifts, config errors."""
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -107,9 +110,6 @@ def test_bf16_autocast_on_cpu_encodes_a_long_input_in_seconds():
     this shape (mini_fama's 144 channels, kernel 15, one 500-frame input, 2 threads) took
     minutes to build, so the conv module's depthwise conv runs fp32 there. The stall is
     inside one native call, so the check runs in a child process that a timeout can kill."""
-    import subprocess
-    import sys
-
     try:
         subprocess.run([sys.executable, "-c", BF16_LONG_INPUT], check=True, timeout=120)
     except subprocess.TimeoutExpired:

@@ -1,12 +1,16 @@
 """ESPnet's own trainer runs FAMA step 1 and step 2 end to end, resumes, and refuses
 bad data before the first update."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
 from fama_espnet.data.kaldi_dir import read_table, write_table
 
-from helpers import NO_PLOTS, STEP1, STEP2, tiny_config, train
+from helpers import NO_PLOTS, STEP1, STEP2, tiny_config, train, train_args
 
 
 def test_step1_then_step2_then_resume(corpus, tmp_path):
@@ -72,12 +76,6 @@ def test_distributed_training_on_two_processes(corpus, tmp_path):
     """ESPnet's DDP path (here two CPU processes over gloo, launched as torchrun launches
     a multi-GPU job) averages the model's loss, stats and weight across workers: it needs
     ESPnet's 1-dim outputs, and failed on the first update with a 0-dim weight."""
-    import os
-    import subprocess
-    import sys
-
-    from helpers import train_args
-
     out = tmp_path / "exp"
     args = train_args(corpus, tiny_config(tmp_path, ""), out, STEP2, "--max_epoch", "1", *NO_PLOTS,
                       "--multiprocessing_distributed", "false", "--dist_backend", "gloo",
