@@ -80,6 +80,7 @@ def _sentences(lang: str, count: int, seed: int, test_pairs: int) -> Iterator[Tu
 def recording_chunks(lang: str, sentences: int, pause_s: Sequence[float] = (0.6, 1.5), lead_s: float = 0.5,
                      seed: int = 0, test_pairs: int = 100) -> Iterator[Tuple[np.ndarray, Optional[Sentence]]]:
     """(samples, Sentence or None for silence) in order; pauses uniform in `pause_s`."""
+    Espeak.reset()  # the same recording on every call (espeak-ng carries state between sentences)
     rng = random.Random(f"long-{lang}-{seed}")
     noise = np.random.default_rng(zlib.crc32(f"long-{lang}-{seed}".encode()))
     t = 0.0

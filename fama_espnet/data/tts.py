@@ -1,5 +1,6 @@
 """Speech from text with espeak-ng (the library bundled by the `espeakng-loader` wheel,
 so no root install is needed). Used to generate the mini corpus and test audio."""
+import _ctypes
 import ctypes
 import threading
 from typing import List, Tuple
@@ -8,6 +9,7 @@ import numpy as np
 
 from fama_espnet.audio import resample, to_float
 
+_SEED = 0  # espeak-ng's own generator (noise, flutter), seeded from the clock otherwise
 _SYNCHRONOUS = 2  # espeak_AUDIO_OUTPUT: AUDIO_OUTPUT_SYNCHRONOUS
 _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
@@ -26,7 +28,14 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 
 class Espeak:
-    """One espeak-ng engine per process (the C library keeps global state)."""
+    """One espeak-ng engine per process (the C library keeps global state).
+
+    Two things make espeak-ng speak one sentence differently from call to call: a random
+    generator seeded from the clock (seeded here before each utterance), and state carried
+    from one utterance to the next that re-initialising does not reset (`reset()` unloads
+    the library). After a `reset()`, what the engine says depends only on what it is
+    asked to say from then on.
+    """
 
     _lock = threading.Lock()
     _instance = None
@@ -66,6 +75,16 @@ class Espeak:
                 cls._instance = Espeak()
             return cls._instance
 
+    @classmethod
+    def reset(cls) -> None:
+        """Unload the library (if loaded): the next `get()` loads it afresh, in the state
+        of a new process (~4 ms, mostly loading the first voice)."""
+        with cls._lock:
+            if cls._instance is not None:
+                engine, cls._instance = cls._instance, None
+                engine.lib.espeak_Terminate()
+                _ctypes.dlclose(engine.lib._handle)  # the only handle: its statics start over on reload
+
     def synth(self, text: str, voice: str, rate: int = 160, pitch: int = 50) -> np.ndarray:
         """-> int16 samples at `self.sample_rate` (22050 Hz)."""
         return self.synth_words(text, voice, rate, pitch)[0]
@@ -78,6 +97,7 @@ class Espeak:
                 raise ValueError(f"espeak-ng has no voice {voice!r}")
             self.lib.espeak_SetParameter(_PARAM["rate"], rate, 0)
             self.lib.espeak_SetParameter(_PARAM["pitch"], pitch, 0)
+            self.lib.espeak_ng_SetRandSeed(ctypes.c_long(_SEED))
             self._chunks, self._words = [], []
             data = text.encode("utf-8") + b"\0"
             err = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
