@@ -13,7 +13,6 @@ import soundfile as sf
 from fama_espnet.bin.make_mini_corpus import main as cli
 from fama_espnet.data import mini_corpus as mc
 from fama_espnet.data.kaldi_dir import read_table
-from fama_espnet.data.tts import speak
 from fama_espnet.data.mini_corpus import (
     VERB,
     en_indefinite,
@@ -24,6 +23,7 @@ from fama_espnet.data.mini_corpus import (
     noun_phrase,
     place_phrase,
 )
+from fama_espnet.data.tts import speak
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -32,10 +32,11 @@ after all audio exists, and a rerun with the same parameters after `.done` does
 nothing. A rerun with *different* parameters (or a different grammar version) into the
 same directory raises `CorpusMismatchError` rather than mixing two corpora.
 
-Texts, speakers and splits are a function of the parameters alone. The audio samples
-are not bit-reproducible: espeak-ng carries internal state (pitch flutter) from one
-utterance to the next, so a wav depends slightly on what its process spoke before, and
-its breathy voices (en+f2, it+f2, it+f3) add unseeded noise, which differs every run.
+Texts, speakers, splits and audio samples are a function of the parameters alone,
+whatever `nj` and however often a run was interrupted. espeak-ng left alone is not:
+it seeds its noise (the breathy voices en+f2, it+f2, it+f3) from the clock and carries
+state from one utterance to the next, so synthesis seeds it for every utterance and
+speaks fixed blocks of utterances each with a freshly loaded engine (synthesis.BLOCK).
 
 The package, one job a module, each built on the ones before it:
 
