@@ -26,7 +26,8 @@ def run_jobs(work: Callable[[Job], Result], jobs: Sequence[Job], nj: int, *, des
              size: Callable[[Job], int] = lambda job: 1, progress: bool = True) -> Iterator[Result]:
     """Yields work(job) for every job, in completion order; the bar counts size(job) units
     (e.g. the utterances of a job) as each job finishes. `work` must be picklable."""
-    bar = tqdm(total=sum(size(j) for j in jobs), unit=unit, desc=desc, disable=not progress, mininterval=1.0)
+    units = sum(size(j) for j in jobs)
+    bar = tqdm(total=units, unit=unit, desc=desc, disable=not progress, mininterval=1.0)
     pool = None
     try:
         if min(nj, len(jobs)) <= 1:
@@ -35,7 +36,10 @@ def run_jobs(work: Callable[[Job], Result], jobs: Sequence[Job], nj: int, *, des
             nj = min(nj, len(jobs))
             # spawn, not fork: the caller may hold threads (torch) that fork would copy mid-state.
             pool = multiprocessing.get_context("spawn").Pool(nj, initializer=_init_worker)
-            pairs = pool.imap_unordered(_Paired(work), jobs, chunksize=max(1, min(32, len(jobs) // (nj * 8))))
+            # Chunks of at most 32 units and 1/8 of a worker's share: a worker that takes the
+            # last chunk finishes soon after the others.
+            chunk = int(min(32, units // (nj * 8)) * len(jobs) / max(1, units))
+            pairs = pool.imap_unordered(_Paired(work), jobs, chunksize=max(1, chunk))
         for job, result in pairs:
             bar.update(size(job))
             yield result
