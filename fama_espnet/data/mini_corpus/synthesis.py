@@ -54,17 +54,13 @@ def valid_wav_frames(path: Path) -> int:
 
 def _synth_block(block: List[Job]) -> Tuple[List[Tuple[str, int]], int]:
     """-> ([(path, samples)], wavs written); a block whose wavs are all valid is kept."""
-    # Looked up on the package at call time, so that replacing mini_corpus.synthesize
-    # (as the tests do) changes what the jobs speak with.
-    from fama_espnet.data import mini_corpus
-
     frames = [valid_wav_frames(Path(job[0])) for job in block]
     missing = frames.count(0)
     if not missing:
         return [(job[0], n) for job, n in zip(block, frames)], 0
     Espeak.reset()
     for i, (path, text, voice, rate, pitch, lead_s, trail_s) in enumerate(block):
-        wav = mini_corpus.synthesize(text, voice, rate, pitch)  # spoken even when kept: the engine's state
+        wav = synthesize(text, voice, rate, pitch)  # even when kept: what follows depends on it
         if frames[i]:
             continue
         if len(wav) == 0:
