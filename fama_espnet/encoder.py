@@ -239,7 +239,7 @@ class ConvModule(nn.Module):
         # Kept fp32 under CPU autocast: for some shapes oneDNN takes minutes to build its
         # bf16 depthwise kernel (measured: 144 channels, kernel 15, one input of 500 frames,
         # > 2 min, against < 1 ms in fp32), and this conv is a sliver of the arithmetic.
-        if x.is_cpu:
+        if x.is_cpu and torch.is_autocast_enabled("cpu"):
             with torch.autocast("cpu", enabled=False):
                 return channels_last_conv(self.depthwise_conv1d, x.to(self.depthwise_conv1d.weight.dtype))
         return channels_last_conv(self.depthwise_conv1d, x)

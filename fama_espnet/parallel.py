@@ -38,8 +38,9 @@ def run_jobs(work: Callable[[Job], Result], jobs: Sequence[Job], nj: int, *, des
             pool = multiprocessing.get_context("spawn").Pool(nj, initializer=_init_worker)
             # Chunks of at most 32 units and 1/8 of a worker's share: a worker that takes the
             # last chunk finishes soon after the others.
-            chunk = int(min(32, units // (nj * 8)) * len(jobs) / max(1, units))
-            pairs = pool.imap_unordered(_Paired(work), jobs, chunksize=max(1, chunk))
+            chunk_units = min(32, units // (nj * 8))
+            chunk_jobs = max(1, chunk_units * len(jobs) // max(1, units))
+            pairs = pool.imap_unordered(_Paired(work), jobs, chunksize=chunk_jobs)
         for job, result in pairs:
             bar.update(size(job))
             yield result

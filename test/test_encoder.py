@@ -91,7 +91,6 @@ def test_bad_dims_are_reported(kw, msg):
         FamaConformerEncoder(80, **{**base, **kw})
 
 
-
 BF16_LONG_INPUT = """
 import torch
 from fama_espnet.encoder import FamaConformerEncoder

@@ -52,24 +52,28 @@ def valid_wav_frames(path: Path) -> int:
     return info.frames if ok else 0
 
 
+def _write(job: Job, wav: np.ndarray) -> int:
+    """Writes one utterance's wav (its silences and noise floor added); -> samples."""
+    path, text, voice, _, _, lead_s, trail_s = job
+    if len(wav) == 0:
+        raise RuntimeError(f"espeak-ng produced no audio for {text!r} ({voice}): {path}")
+    wav = np.pad(wav, (int(round(lead_s * SAMPLE_RATE)), int(round(trail_s * SAMPLE_RATE))))
+    wav = noise_floor(wav, np.random.default_rng(zlib.crc32(Path(path).name.encode())))
+    with replacing(path, keep_suffix=True) as tmp:
+        sf.write(str(tmp), wav, SAMPLE_RATE, subtype="PCM_16", format="WAV")
+    return len(wav)
+
+
 def _synth_block(block: List[Job]) -> Tuple[List[Tuple[str, int]], int]:
     """-> ([(path, samples)], wavs written); a block whose wavs are all valid is kept."""
     frames = [valid_wav_frames(Path(job[0])) for job in block]
     missing = frames.count(0)
-    if not missing:
-        return [(job[0], n) for job, n in zip(block, frames)], 0
-    Espeak.reset()
-    for i, (path, text, voice, rate, pitch, lead_s, trail_s) in enumerate(block):
-        wav = synthesize(text, voice, rate, pitch)  # even when kept: what follows depends on it
-        if frames[i]:
-            continue
-        if len(wav) == 0:
-            raise RuntimeError(f"espeak-ng produced no audio for {text!r} ({voice}): {path}")
-        wav = np.pad(wav, (int(round(lead_s * SAMPLE_RATE)), int(round(trail_s * SAMPLE_RATE))))
-        wav = noise_floor(wav, np.random.default_rng(zlib.crc32(Path(path).name.encode())))
-        with replacing(path, keep_suffix=True) as tmp:
-            sf.write(str(tmp), wav, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-        frames[i] = len(wav)
+    if missing:
+        Espeak.reset()
+        for i, job in enumerate(block):
+            wav = synthesize(*job[1:5])  # even when its wav is kept: what follows depends on it
+            if not frames[i]:
+                frames[i] = _write(job, wav)
     return [(job[0], n) for job, n in zip(block, frames)], missing
 
 
