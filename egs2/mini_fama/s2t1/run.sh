@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mini_fama: FAMA's two-step recipe end to end on an embedded, generated en/it corpus.
-# Runs on a 2-core CPU in about 16 minutes: ./run.sh [--stage N --stop_stage M ...]
+# Runs on a 2-core CPU in about 15 minutes: ./run.sh [--stage N --stop_stage M ...]
 set -euo pipefail
 cd "$(dirname "$0")"
 
